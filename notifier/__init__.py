@@ -1,0 +1,7 @@
+"""policy-notifier: versioned legal policies in git, a published site, and proof of notice."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,177 @@
+"""``[tool.notifier]`` in ``pyproject.toml`` as typed, validated settings.
+
+Every option is declared once, with its type, default and documentation, so that validation reports
+every problem at once (naming the key) and the configuration reference in ``docs/`` can be generated
+from the same declarations.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from notifier.errors import ConfigError
+
+SECTION = "tool.notifier"
+
+
+@dataclass(frozen=True)
+class Option:
+    """One configuration key: its type, default and what it means."""
+
+    key: str
+    kind: type
+    default: Any
+    doc: str
+    check: Callable[[Any], str | None] | None = None
+
+
+def _positive(value: Any) -> str | None:
+    return None if value > 0 else "must be a positive number"
+
+
+def _not_negative(value: Any) -> str | None:
+    return None if value >= 0 else "must be zero or more"
+
+
+def _relative_inside(value: Any) -> str | None:
+    path = PurePosixPath(value)
+    if path.is_absolute() or ".." in path.parts:
+        return "must be a relative path inside the repository (no '..', not absolute)"
+    return None
+
+
+def _url(value: Any) -> str | None:
+    if value and not value.startswith(("https://", "http://")):
+        return "must start with https:// or http://"
+    return None
+
+
+def _email(value: Any) -> str | None:
+    local, _, domain = value.partition("@")
+    return (
+        None if local and "." in domain else "must be an e-mail address such as legal@example.com"
+    )
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("policy_dir", str, "policy", "Folder holding the policies (`*.md`).", _relative_inside),
+    Option(
+        "release_branch",
+        str,
+        "main",
+        "Branch whose first-parent history defines the releases.",
+    ),
+    Option(
+        "notice_period_days",
+        int,
+        30,
+        "Days between merging a material change and its effective date, at least.",
+        _not_negative,
+    ),
+    Option("site_url", str, "", "Public URL of the published policy site.", _url),
+    Option(
+        "state_dir",
+        str,
+        ".notifier",
+        "Folder for local state (SQLite ledger, outbox, built site).",
+        _relative_inside,
+    ),
+    Option("sender.name", str, "", "Name shown as the sender of notices."),
+    Option("sender.email", str, "notices@example.com", "Address notices are sent from.", _email),
+)
+
+
+@dataclass(frozen=True)
+class SenderSettings:
+    """Who notices come from."""
+
+    name: str = ""
+    email: str = "notices@example.com"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated ``[tool.notifier]`` settings of one repository."""
+
+    root: Path
+    policy_dir: str = "policy"
+    release_branch: str = "main"
+    notice_period_days: int = 30
+    site_url: str = ""
+    state_dir: str = ".notifier"
+    sender: SenderSettings = field(default_factory=SenderSettings)
+
+    @property
+    def policy_path(self) -> Path:
+        """Absolute path of the policy folder."""
+        return self.root / self.policy_dir
+
+
+def load_settings(root: Path) -> Settings:
+    """Read and validate ``[tool.notifier]`` of ``root/pyproject.toml`` (defaults if absent)."""
+    pyproject = root / "pyproject.toml"
+    table: Mapping[str, Any] = {}
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(
+                [f"pyproject.toml is not valid TOML: {exc}"], where=str(pyproject)
+            ) from None
+        table = data.get("tool", {}).get("notifier", {})
+    return settings_from_table(root, table, where=f"{pyproject} [{SECTION}]")
+
+
+def settings_from_table(root: Path, table: Mapping[str, Any], *, where: str) -> Settings:
+    """Validate a ``[tool.notifier]`` table and build :class:`Settings`; all problems at once."""
+    flat, problems = _flatten(table)
+    known = {option.key: option for option in OPTIONS}
+    problems += [_unknown_key(key, known) for key in flat if key not in known]
+    values: dict[str, Any] = {}
+    for option in OPTIONS:
+        value = flat.get(option.key, option.default)
+        problem = _check_value(option, value)
+        if problem:
+            problems.append(problem)
+        values[option.key] = value
+    if problems:
+        raise ConfigError(problems, where=where)
+    sender = SenderSettings(name=values.pop("sender.name"), email=values.pop("sender.email"))
+    return Settings(root=root, sender=sender, **values)
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> tuple[dict[str, Any], list[str]]:
+    flat: dict[str, Any] = {}
+    problems: list[str] = []
+    sub_tables = {option.key.split(".")[0] for option in OPTIONS if "." in option.key}
+    for key, value in table.items():
+        name = prefix + key
+        if isinstance(value, dict) and key in sub_tables and not prefix:
+            inner, inner_problems = _flatten(value, prefix=name + ".")
+            flat.update(inner)
+            problems += inner_problems
+        else:
+            flat[name] = value
+    return flat, problems
+
+
+def _unknown_key(key: str, known: Mapping[str, Option]) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown key '{key}'{hint}"
+
+
+def _check_value(option: Option, value: Any) -> str | None:
+    # bool is an int in Python; a boolean where a number is expected is a mistake.
+    if not isinstance(value, option.kind) or (option.kind is int and isinstance(value, bool)):
+        return f"'{option.key}' must be {option.kind.__name__}, not {type(value).__name__}"
+    if option.check:
+        problem = option.check(value)
+        if problem:
+            return f"'{option.key}' {problem}"
+    return None

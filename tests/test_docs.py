@@ -1,0 +1,64 @@
+"""The documentation keeps up with the code: commands, options, keys, problem codes; it builds."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from notifier.cli import cli
+from notifier.config import OPTIONS
+from notifier.frontmatter import FIELDS
+from notifier.problems import PROBLEM_CODES
+
+from .conftest import REPO_ROOT
+
+DOCS = REPO_ROOT / "docs"
+
+
+def all_docs() -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(DOCS.rglob("*.md")))
+
+
+def test_every_command_and_option_is_documented() -> None:
+    reference = (DOCS / "reference/cli.md").read_text(encoding="utf-8")
+    assert isinstance(cli, click.Group)
+    for name, command in cli.commands.items():
+        assert f"## `notifier {name}`" in reference, f"notifier {name} is not documented"
+        for param in command.params:
+            if isinstance(param, click.Option):
+                for option in param.opts:
+                    if option.startswith("--") and option != "--help":
+                        assert option in reference, f"{option} of notifier {name} is undocumented"
+
+
+def test_every_configuration_key_is_documented() -> None:
+    reference = (DOCS / "reference/configuration.md").read_text(encoding="utf-8")
+    for option in OPTIONS:
+        assert f"| `{option.key}` |" in reference, option.key
+
+
+def test_every_front_matter_key_and_problem_code_is_documented() -> None:
+    text = all_docs()
+    for field in FIELDS:
+        assert f"| `{field.key}` |" in text, field.key
+    for code in PROBLEM_CODES:
+        assert f"| `{code}` |" in text, code
+
+
+def test_site_builds_strict(tmp_path: Path) -> None:
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    result = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path / "site")],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "site/editors/check/index.html").is_file()
