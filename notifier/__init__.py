@@ -4,4 +4,6 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from notifier.compare import ClassifiedChange, Comparison, compare
+
+__all__ = ["ClassifiedChange", "Comparison", "__version__", "compare"]

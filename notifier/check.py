@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from notifier.compare import compare
 from notifier.config import Settings, load_settings
 from notifier.history import PolicyRepository
 from notifier.links import check_links
-from notifier.model import outline
+from notifier.model import parse_body
 from notifier.policy import PolicyDocument, PolicyParse, parse_policy
 from notifier.problems import Problem
-from notifier.release_rules import check_release
+from notifier.release_rules import check_declared_class, check_release, top_reasons
 from notifier.releases import Release, ReleaseHistory
 
 _RENAME_SIMILARITY = 0.5
@@ -37,10 +38,12 @@ class DocumentStatus:
     change: str | None = None
     effective_date: str | None = None
     renamed_from: str | None = None
+    detected: str | None = None
+    reasons: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data."""
-        return dict(self.__dict__)
+        return dict(self.__dict__, reasons=list(self.reasons))
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,18 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
-        """True when there is nothing to fix."""
-        return not self.problems
+        """True when there is nothing to fix (notices do not count)."""
+        return not self.errors
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems that fail the check."""
+        return [problem for problem in self.problems if problem.severity == "error"]
+
+    @property
+    def notices(self) -> list[Problem]:
+        """Things shown for the record that do not fail the check (e.g. a justified class)."""
+        return [problem for problem in self.problems if problem.severity != "error"]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data, stable for programs reading it."""
@@ -167,7 +180,7 @@ class _Checker:
         if parsed.body is None:
             return
         offset = parsed.body_line - 1
-        for raw in outline(parsed.body).raw_html:
+        for raw in parse_body(parsed.body).raw_html:
             if raw.unsafe:
                 message = f"script or event handler in the Markdown: `{_clip(raw.html)}`"
                 fix = (
@@ -194,7 +207,17 @@ class _Checker:
             return
         releases = self.history.of(base.doc_id) if base else []
         self.problems += check_release(document, base, releases, self.settings, self.today)
-        self.documents.append(_status(document, base))
+        status = _status(document, base)
+        if base is not None and status.state in ("release", "changed"):
+            comparison = compare(
+                base.document.body, document.body, vocabulary=self.settings.classify.vocabulary()
+            )
+            if status.state == "release":
+                self.problems += check_declared_class(document, comparison)
+            status = replace(
+                status, detected=comparison.classification, reasons=top_reasons(comparison)
+            )
+        self.documents.append(status)
 
 
 def _status(document: PolicyDocument, base: Release | None) -> DocumentStatus:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any, NoReturn
@@ -96,6 +97,43 @@ def tag(repo: Path, ref: str | None, dry_run: bool, remote: str | None, fmt: str
 
     actions = tag_releases(repo, ref=ref, dry_run=dry_run, push=remote)
     click.echo((reports.tags_json if fmt == "json" else reports.tags_text)(actions), nl=False)
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json", "html"]),
+    default="text",
+    show_default=True,
+)
+@click.pass_obj
+def diff(repo: Path, old: str, new: str, fmt: str) -> None:
+    """Show what changed from OLD to NEW and whether it is editorial or material.
+
+    OLD and NEW are file paths, releases (privacy@1.0) or revisions (main:policy/privacy.md).
+    """
+    from notifier import redline, reports
+    from notifier.compare import compare
+    from notifier.workspace import load_version, vocabulary_for
+
+    cwd = Path.cwd()
+    before = load_version(old, repo=repo, cwd=cwd)
+    after = load_version(new, repo=repo, cwd=cwd)
+    comparison = compare(before.text, after.text, vocabulary=vocabulary_for(repo))
+    if fmt == "json":
+        data = dict(comparison.to_dict(), old=before.label, new=after.label)
+        click.echo(reports.to_json(data), nl=False)
+    elif fmt == "markdown":
+        click.echo(redline.redline_markdown(comparison), nl=False)
+    elif fmt == "html":
+        title = f"{before.label} -> {after.label}"
+        click.echo(redline.redline_html_page(comparison, title=title), nl=False)
+    else:
+        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        click.echo(redline.redline_text(comparison, colour=colour), nl=False, color=colour)
 
 
 def _fail(error: NotifierError) -> NoReturn:

@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from notifier.errors import ConfigError
+from notifier.vocabulary import Vocabulary
 
 SECTION = "tool.notifier"
 
@@ -58,6 +59,21 @@ def _email(value: Any) -> str | None:
     )
 
 
+def _string_list(value: Any) -> str | None:
+    if all(isinstance(item, str) and item.strip() for item in value):
+        return None
+    return "must be a list of non-empty strings"
+
+
+def _topic_table(value: Any) -> str | None:
+    bad = [
+        name for name, terms in value.items() if not isinstance(terms, list) or _string_list(terms)
+    ]
+    if bad:
+        return f"must map each topic to a list of terms (check {', '.join(map(repr, bad))})"
+    return None
+
+
 OPTIONS: tuple[Option, ...] = (
     Option("policy_dir", str, "policy", "Folder holding the policies (`*.md`).", _relative_inside),
     Option(
@@ -83,6 +99,21 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("sender.name", str, "", "Name shown as the sender of notices."),
     Option("sender.email", str, "notices@example.com", "Address notices are sent from.", _email),
+    Option(
+        "classify.topics",
+        dict,
+        {},
+        "Topic vocabularies of the change classifier: `name = [terms]`; a name that exists "
+        "replaces the built-in list, a new name adds a topic.",
+        _topic_table,
+    ),
+    Option(
+        "classify.product_names",
+        list,
+        [],
+        "Product names: replacing one by another is an editorial change.",
+        _string_list,
+    ),
 )
 
 
@@ -92,6 +123,20 @@ class SenderSettings:
 
     name: str = ""
     email: str = "notices@example.com"
+
+
+@dataclass(frozen=True)
+class ClassifySettings:
+    """How changes are classified: topic vocabularies and product names."""
+
+    topics: Mapping[str, list[str]] = field(default_factory=dict)
+    product_names: tuple[str, ...] = ()
+
+    def vocabulary(self) -> Vocabulary:
+        """The classifier's vocabulary: defaults with these settings applied."""
+        if not self.topics and not self.product_names:
+            return Vocabulary.default()
+        return Vocabulary.build(self.topics, self.product_names)
 
 
 @dataclass(frozen=True)
@@ -105,6 +150,7 @@ class Settings:
     site_url: str = ""
     state_dir: str = ".notifier"
     sender: SenderSettings = field(default_factory=SenderSettings)
+    classify: ClassifySettings = field(default_factory=lambda: ClassifySettings())
 
     @property
     def policy_path(self) -> Path:
@@ -142,7 +188,11 @@ def settings_from_table(root: Path, table: Mapping[str, Any], *, where: str) -> 
     if problems:
         raise ConfigError(problems, where=where)
     sender = SenderSettings(name=values.pop("sender.name"), email=values.pop("sender.email"))
-    return Settings(root=root, sender=sender, **values)
+    classify = ClassifySettings(
+        topics=values.pop("classify.topics"),
+        product_names=tuple(values.pop("classify.product_names")),
+    )
+    return Settings(root=root, sender=sender, classify=classify, **values)
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> tuple[dict[str, Any], list[str]]:
@@ -151,7 +201,12 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> tuple[dict[str, Any]
     sub_tables = {option.key.split(".")[0] for option in OPTIONS if "." in option.key}
     for key, value in table.items():
         name = prefix + key
-        if isinstance(value, dict) and key in sub_tables and not prefix:
+        if (
+            isinstance(value, dict)
+            and key in sub_tables
+            and not prefix
+            and name != "classify.topics"
+        ):
             inner, inner_problems = _flatten(value, prefix=name + ".")
             flat.update(inner)
             problems += inner_problems

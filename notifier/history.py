@@ -111,7 +111,15 @@ class PolicyRepository:
 
     def read_blob(self, commit: str, path: str) -> bytes:
         """The bytes of ``path`` at ``commit``, read through the tree (no subprocess per file)."""
-        blob = self.repo.commit(commit).tree / path
+        try:
+            blob = self.repo.commit(commit).tree / path
+        except KeyError:
+            raise UsageError(
+                f"'{path}' does not exist at {commit[:12]}",
+                where=str(self.root),
+                fix="Check the path (relative to the repository root) and the "
+                "revision, e.g. `main:policy/privacy.md`.",
+            ) from None
         return bytes(blob.data_stream.read())
 
     def read_object(self, sha: str) -> bytes:

@@ -117,7 +117,7 @@ def parse_policy(data: bytes, path: str) -> PolicyParse:
             )
         )
         return PolicyParse(None, problems)
-    split = _split(text)
+    split = split_front_matter(text)
     if split is None:
         problems.append(_missing_front_matter(text, path))
         return PolicyParse(None, problems)
@@ -151,12 +151,13 @@ def _missing_front_matter(text: str, path: str) -> Problem:
 
 def body_first_line(text: str) -> int:
     """The file line on which the body starts (for turning body lines into file lines)."""
-    split = _split(text)
+    split = split_front_matter(text)
     return 1 if split is None else split[2]
 
 
-def _split(text: str) -> tuple[str, str, int] | None:
-    """Front matter source, body, and the file line where the body starts."""
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """Front matter source, body, and the file line where the body starts (None: no front
+    matter). ``text`` must already be decoded and normalised (no BOM, LF line ends)."""
     lines = text.split("\n")
     if lines[0].rstrip() != _FENCE:
         return None

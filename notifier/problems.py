@@ -35,6 +35,8 @@ PROBLEM_CODES: dict[str, str] = {
     "effective-date-backwards": "The effective date is before the last release's.",
     "summary-not-updated": "The summary still describes the previous release.",
     "notice-period": "A material change takes effect before the notice period ends.",
+    "declared-class-too-low": "The declared change class is lower than the detected one.",
+    "class-override": "A lower class than the detected one is declared, with a justification.",
 }
 
 
@@ -53,6 +55,7 @@ class Problem:
     fix: str
     line: int | None = None
     key: str | None = None
+    severity: str = "error"  # "error" fails the check; "notice" is shown and passes
 
     def __post_init__(self) -> None:
         if self.code not in PROBLEM_CODES:

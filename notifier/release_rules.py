@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from notifier.compare import Comparison
 from notifier.config import Settings
 from notifier.frontmatter import ChangeClass
 from notifier.policy import PolicyDocument
@@ -167,6 +168,48 @@ def _notice_period(document: PolicyDocument, days: int, today: dt.date) -> list[
             f"a material change needs {days} days' notice: effective_date {effective} is "
             f"{(effective - today).days} days from today ({today})",
             f"Set effective_date to {earliest} or later.",
+        )
+    ]
+
+
+def top_reasons(comparison: Comparison, limit: int = 5) -> tuple[str, ...]:
+    """The reasons behind the detected class, most important first."""
+    top = comparison.change_class
+    reasons = [r for c in comparison.changes if c.classification is top for r in c.reasons]
+    more = [f"... and {len(reasons) - limit} more"] if len(reasons) > limit else []
+    return (*reasons[:limit], *more)
+
+
+def check_declared_class(document: PolicyDocument, comparison: Comparison) -> list[Problem]:
+    """A declared class lower than the detected one fails, unless a justification is given."""
+    front = document.front_matter
+    detected = comparison.change_class
+    if front.change.rank >= detected.rank:
+        return []
+    reasons = "; ".join(top_reasons(comparison, limit=3))
+    message = (
+        f"declared change '{front.change.value}' but the change looks '{detected.value}': {reasons}"
+    )
+    if front.change_justification:
+        return [
+            Problem(
+                "class-override",
+                document.path,
+                f"{message}. Justification given: {front.change_justification}",
+                "Reviewers: confirm the justification.",
+                document.line_of("change"),
+                "change",
+                severity="notice",
+            )
+        ]
+    return [
+        _problem(
+            document,
+            "declared-class-too-low",
+            "change",
+            message,
+            f"Declare `change: {detected.value}`, or explain in `change_justification` "
+            "why the detected class is wrong.",
         )
     ]
 

@@ -6,7 +6,8 @@ import datetime as dt
 import json
 from typing import Any
 
-from notifier.check import CheckReport
+from notifier.check import CheckReport, DocumentStatus
+from notifier.escape import markdown_escape
 from notifier.history import ReleaseHistory, TagAction
 from notifier.problems import Problem
 
@@ -23,15 +24,17 @@ def check_text(report: CheckReport) -> str:
         f"notifier check against {base} (today {report.today}, "
         f"notice period {report.notice_period_days} days)"
     ]
-    lines += [
-        f"  {_document_line(d.doc_id, d.state, d.base_version, d.version, d.change)}"
-        for d in report.documents
-    ]
+    for document in report.documents:
+        lines.append(f"  {_document_line(document)}")
+        lines += [f"      - {reason}" for reason in document.reasons]
+    if report.notices:
+        lines.append(f"{len(report.notices)} notice(s):")
+        lines += [_problem_text(problem) for problem in report.notices]
     if report.ok:
         lines.append("OK: no problems.")
         return "\n".join(lines) + "\n"
-    lines.append(f"{len(report.problems)} problem(s):")
-    lines += [_problem_text(problem) for problem in report.problems]
+    lines.append(f"{len(report.errors)} problem(s):")
+    lines += [_problem_text(problem) for problem in report.errors]
     return "\n".join(lines) + "\n"
 
 
@@ -40,19 +43,19 @@ def _problem_text(problem: Problem) -> str:
     return f"{problem.location}:{key} {problem.message}\n    fix: {problem.fix}"
 
 
-def _document_line(
-    doc: str, state: str, old: str | None, new: str | None, change: str | None
-) -> str:
-    if state == "release":
-        return f"{doc}: new release {old} -> {new} ({change})"
-    if state == "new":
-        return f"{doc}: first release {new} ({change})"
-    return f"{doc}: {state}" + (f" ({new or old})" if new or old else "")
+def _document_line(d: DocumentStatus) -> str:
+    detected = f", detected {d.detected}" if d.detected else ""
+    if d.state == "release":
+        return f"{d.doc_id}: new release {d.base_version} -> {d.version} ({d.change}{detected})"
+    if d.state == "new":
+        return f"{d.doc_id}: first release {d.version} ({d.change})"
+    version = d.version or d.base_version
+    return f"{d.doc_id}: {d.state}" + (f" ({version}{detected})" if version else "")
 
 
 def check_markdown(report: CheckReport) -> str:
     """A Markdown report for a pull-request comment or ``$GITHUB_STEP_SUMMARY``."""
-    verdict = "passed" if report.ok else f"found {len(report.problems)} problem(s)"
+    verdict = "passed" if report.ok else f"found {len(report.errors)} problem(s)"
     lines = [
         f"## Policy check {verdict}",
         "",
@@ -60,27 +63,31 @@ def check_markdown(report: CheckReport) -> str:
         f"{report.today}; notice period for material changes: "
         f"{report.notice_period_days} days.",
         "",
-        "| Policy | State | Released | This branch | Declared change | Effective |",
-        "|---|---|---|---|---|---|",
+        "| Policy | State | Released | This branch | Declared | Detected | Effective |",
+        "|---|---|---|---|---|---|---|",
     ]
     for d in report.documents:
         lines.append(
             f"| `{d.doc_id}` | {d.state} | {d.base_version or '-'} | {d.version or '-'} "
-            f"| {d.change or '-'} | {d.effective_date or '-'} |"
+            f"| {d.change or '-'} | {d.detected or '-'} | {d.effective_date or '-'} |"
         )
-    if report.problems:
-        lines += ["", "### Problems", ""]
-        lines += [
-            f"- **`{_md(p.location)}`**{f' (`{p.key}`)' if p.key else ''}: {_md(p.message)}"
-            f"  \n  *Fix:* {_md(p.fix)}"
-            for p in report.problems
-        ]
+    for d in report.documents:
+        if d.reasons:
+            lines += ["", f"**Why `{d.doc_id}` looks {d.detected}:**", ""]
+            lines += [f"- {markdown_escape(reason)}" for reason in d.reasons]
+    for title, problems in (("Notices", report.notices), ("Problems", report.errors)):
+        if problems:
+            lines += ["", f"### {title}", ""]
+            lines += [
+                f"- **{markdown_escape(p.location)}**{_key(p)}: {markdown_escape(p.message)}"
+                f"  \n  *Fix:* {markdown_escape(p.fix)}"
+                for p in problems
+            ]
     return "\n".join(lines) + "\n"
 
 
-def _md(text: str) -> str:
-    # Problem messages quote policy text, which may come from an outside pull request.
-    return text.replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+def _key(problem: Problem) -> str:
+    return f" ({markdown_escape(problem.key)})" if problem.key else ""
 
 
 def history_text(history: ReleaseHistory, today: dt.date, doc: str | None) -> str:

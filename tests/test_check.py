@@ -149,8 +149,8 @@ def test_raw_html_and_script_are_flagged(released: PolicyRepo) -> None:
     assert found == [
         ("raw-html", 13),
         ("unsafe-html", 15),
-        ("unsafe-html", 17),
         ("unsafe-html", 15),
+        ("unsafe-html", 17),
     ]
 
 
@@ -170,7 +170,8 @@ def test_broken_internal_links(released: PolicyRepo) -> None:
     assert "no section with anchor '#4-retention'" in messages[0]
     assert "policy/terms.md has no section with anchor '#2-use'" in messages[1]
     assert "there is no policy file policy/cookies.md" in messages[2]
-    assert "#1-introduction" in report.problems[0].fix
+    broken = [p for p in report.problems if p.code == "broken-link"]
+    assert "#1-introduction" in broken[0].fix
 
 
 def test_rename_in_working_tree_is_followed(released: PolicyRepo) -> None:
@@ -231,7 +232,7 @@ def test_cli_formats_and_exit_codes(released: PolicyRepo) -> None:
     assert data["problems"][0]["code"] == "notice-period"
     markdown = run_cli("check", "--format", "markdown", cwd=released.path, today="2026-11-26")
     assert markdown.out.startswith("## Policy check found 1 problem(s)")
-    assert "| `privacy` | release | 1.0 | 1.1 | material | 2026-12-06 |" in markdown.out
+    assert "| `privacy` | release | 1.0 | 1.1 | material | material | 2026-12-06 |" in markdown.out
     usage = run_cli("check", "--format", "yaml", cwd=released.path)
     assert usage.code == 2
 
@@ -262,3 +263,34 @@ def test_check_writes_nothing(released: PolicyRepo) -> None:
     before = released.repo.git.status("--porcelain", "--ignored")
     run_cli("check", cwd=released.path)
     assert released.repo.git.status("--porcelain", "--ignored") == before
+
+
+def test_declared_class_lower_than_detected_fails_with_reasons(released: PolicyRepo) -> None:
+    body = "## 1. Introduction\n\nWe keep logs for 90 days.\n"
+    fields = {"version": "1.1", "summary": "Retention.", "effective": "2027-01-15", "body": body}
+    released.write("policy/privacy.md", policy_text(change="editorial", **fields))
+    report = check(released)
+    assert codes(report) == ["declared-class-too-low"]
+    problem = report.problems[0]
+    assert problem.key == "change" and problem.line == 6
+    assert '"keep logs for 30 days" -> "keep logs for 90 days" (retention period' in problem.message
+    assert report.documents[0].detected == "material"
+    justified = 'change_justification: "Only fixes a typo in the number."\n'
+    released.write("policy/privacy.md", policy_text(change="editorial", extra=justified, **fields))
+    report = check(released)
+    assert report.ok
+    assert [p.code for p in report.notices] == ["class-override"]
+    assert "Only fixes a typo" in report.notices[0].message
+
+
+def test_declared_higher_than_detected_passes(released: PolicyRepo) -> None:
+    body = "## 1. Introduction\n\nWe keep logs for 30 days. Thanks for reading.\n"
+    released.write(
+        "policy/privacy.md",
+        policy_text(
+            version="1.1", change="material", body=body, summary="More.", effective="2027-01-15"
+        ),
+    )
+    report = check(released)
+    assert report.ok
+    assert report.documents[0].detected == "editorial"

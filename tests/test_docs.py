@@ -62,3 +62,23 @@ def test_site_builds_strict(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "site/editors/check/index.html").is_file()
+
+
+def test_api_examples_run() -> None:
+    """The Python examples of the API page run as written (docs tested)."""
+    import re
+
+    page = (DOCS / "reference/api.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", page, re.S)
+    assert blocks
+    namespace: dict[str, object] = {}
+    for block in blocks:
+        exec(compile(block, "docs/reference/api.md", "exec"), namespace)
+
+
+def test_every_topic_is_documented() -> None:
+    from notifier.vocabulary import DEFAULT_TOPICS
+
+    page = (DOCS / "editors/classification.md").read_text(encoding="utf-8")
+    for topic in DEFAULT_TOPICS:
+        assert f"| {topic} |" in page, topic

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from notifier.model import outline
+from notifier.model import parse_body
 from notifier.policy import read_policy
 
 from .conftest import REPO_ROOT, SHARED
@@ -32,7 +32,7 @@ def test_wording_is_unchanged() -> None:
 
 def test_numbered_sections_are_headings() -> None:
     document = read_policy((REPO_ROOT / "policy/privacy.md").read_bytes(), "policy/privacy.md")
-    headings = outline(document.body).headings
+    headings = parse_body(document.body).headings
     numbered = [h.text for h in headings if h.text[0].isdigit()]
     assert numbered[:4] == [
         "1. Introduction",

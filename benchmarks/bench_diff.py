@@ -1,0 +1,129 @@
+"""Diff and classify all consecutive pairs of the corpus, against git's word diff.
+
+In the same run: our ``compare`` over every pair in one process (reading the files included);
+``git diff --no-index --word-diff=porcelain`` over the same pairs, one process per pair, as a
+script would do it; the largest pair alone; peak memory of a process that does only our pass; and
+``difflib.HtmlDiff``, the alternative a user would otherwise pick, within a time budget.
+"""
+
+from __future__ import annotations
+
+import difflib
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from benchmarks.evaluate import corpus_pairs
+from benchmarks.timing import measure
+from notifier import compare
+from notifier.model import clear_caches
+from notifier.vocabulary import Vocabulary
+from tests.conftest import CORPUS
+
+LARGEST = (
+    "ota/youtube-privacy-policy/025_2026-04-03_4313901.md",
+    "ota/youtube-privacy-policy/026_2026-05-05_8e9acae.md",
+)
+HTMLDIFF_BUDGET_S = 60.0
+
+
+def _cold_start() -> None:
+    """Each measured run starts as a fresh process would: no parsed text, no vocabulary memo."""
+    clear_caches()
+    Vocabulary.default.cache_clear()
+
+
+def _ours(pairs: list[tuple[str, str, str]]) -> int:
+    _cold_start()
+    material = 0
+    for _, old, new in pairs:
+        old_text = (CORPUS / old).read_text(encoding="utf-8")
+        new_text = (CORPUS / new).read_text(encoding="utf-8")
+        material += compare(old_text, new_text).classification == "material"
+    return material
+
+
+def _git(pairs: list[tuple[str, str, str]]) -> int:
+    differing = 0
+    for _, old, new in pairs:
+        result = subprocess.run(
+            [
+                "git",
+                "diff",
+                "--no-index",
+                "--word-diff=porcelain",
+                str(CORPUS / old),
+                str(CORPUS / new),
+            ],
+            capture_output=True,
+            check=False,
+        )
+        differing += result.returncode == 1
+    return differing
+
+
+def _largest() -> None:
+    _cold_start()
+    compare(*((CORPUS / path).read_text(encoding="utf-8") for path in LARGEST))
+
+
+def _peak_memory_mb() -> float:
+    """Peak RSS of a fresh process that runs only our pass over every pair."""
+    code = (
+        "import resource, sys; sys.path.insert(0, '.');"
+        "from benchmarks.bench_diff import _ours; from benchmarks.evaluate import corpus_pairs;"
+        "_ours(corpus_pairs());"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
+    return int(out.split()[-1]) / 1024
+
+
+def _htmldiff(pairs: list[tuple[str, str, str]]) -> tuple[int, float]:
+    """Pairs done by difflib.HtmlDiff.make_file within the budget, and the time taken."""
+    start = time.perf_counter()
+    done = 0
+    for _, old, new in pairs:
+        old_lines = (CORPUS / old).read_text(encoding="utf-8").splitlines()
+        new_lines = (CORPUS / new).read_text(encoding="utf-8").splitlines()
+        difflib.HtmlDiff().make_file(old_lines, new_lines)
+        done += 1
+        if time.perf_counter() - start > HTMLDIFF_BUDGET_S:
+            break
+    return done, time.perf_counter() - start
+
+
+def run(repeat: int = 3) -> dict[str, float]:
+    """Print the measures and the ratio against git; return them for the note."""
+    pairs = corpus_pairs()
+    print(f"diff: {len(pairs)} consecutive corpus pairs")
+    ours = measure("notifier compare (one process)", lambda: _ours(pairs), repeat)
+    git = measure("git diff --no-index --word-diff=porcelain", lambda: _git(pairs), repeat)
+    largest = measure("largest pair (YouTube/Google privacy, 110 KB)", _largest, 5)
+    ratio = ours.median / git.median
+    for timing in (ours, git, largest):
+        print(f"  {timing.name:<46} median {timing.median * 1000:9.1f} ms")
+    print(
+        f"  ratio ours/git: {ratio:.2f}x (goal <= 1.0x); largest pair "
+        f"{largest.median * 1000:.0f} ms (goal < 150 ms)"
+    )
+    peak = _peak_memory_mb()
+    print(f"  peak memory of our pass: {peak:.0f} MB (goal < 250 MB)")
+    done, seconds = _htmldiff(pairs)
+    per_pair = seconds / done
+    print(
+        f"  difflib.HtmlDiff: {done} pairs in {seconds:.1f} s ({per_pair * 1000:.0f} ms per "
+        f"pair; about {per_pair * len(pairs):.0f} s for all, "
+        f"{per_pair * len(pairs) / ours.median:.0f}x ours)"
+    )
+    return {
+        "ours_s": ours.median,
+        "git_s": git.median,
+        "ratio": ratio,
+        "largest_ms": largest.median * 1000,
+        "peak_mb": peak,
+    }

@@ -1,0 +1,278 @@
+"""``compare(old_text, new_text) -> Comparison``: what changed between two versions, and how much.
+
+This is the public entry point of the diff and the classifier. A version is a whole policy file
+(front matter optional) or just Markdown; BOM and CRLF are accepted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import yaml
+from deepdiff import DeepDiff
+
+from notifier.changes import (
+    SENTENCE_LEVEL_KINDS,
+    BlockChange,
+    Change,
+    ChangeKind,
+    FrontMatterChange,
+    LinkChange,
+    SentenceChange,
+)
+from notifier.classify import Assessment, Classifier
+from notifier.diff import (
+    BlockDiff,
+    SectionDiff,
+    align,
+    align_sections,
+    block_changes,
+    section_changes,
+    word_ops,
+)
+from notifier.frontmatter import ChangeClass
+from notifier.model import DocumentModel, parse_body
+from notifier.policy import split_front_matter
+from notifier.text import tokens
+from notifier.vocabulary import Vocabulary
+
+_SENTENCE_SIMILARITY = 0.4
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True)
+class ClassifiedChange:
+    """A typed change with its class and the reasons for it."""
+
+    change: Change
+    classification: ChangeClass
+    reasons: tuple[str, ...]
+
+    @property
+    def kind(self) -> ChangeKind:
+        """The change's kind."""
+        return self.change.kind
+
+    @property
+    def section(self) -> str:
+        """The section heading it belongs to."""
+        return self.change.section
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"section", "kind", "classification", "reasons", "old", "new"}``."""
+        return {
+            "section": self.section,
+            "kind": self.kind.value,
+            "classification": self.classification.value,
+            "reasons": list(self.reasons),
+            "old": self.change.old_text,
+            "new": self.change.new_text,
+        }
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two versions compared: the aligned redline, the typed changes and the overall class."""
+
+    old: DocumentModel
+    new: DocumentModel
+    sections: tuple[SectionDiff, ...]
+    changes: tuple[ClassifiedChange, ...]
+
+    @property
+    def classification(self) -> str:
+        """``"none"``, ``"editorial"`` or ``"material"``: the highest class of the changes."""
+        return self.change_class.value
+
+    @property
+    def change_class(self) -> ChangeClass:
+        """The overall class as a :class:`ChangeClass`."""
+        if not self.changes:
+            return ChangeClass.NONE
+        return max((c.classification for c in self.changes), key=lambda c: c.rank)
+
+    @property
+    def material_changes(self) -> list[ClassifiedChange]:
+        """The changes that make this comparison material."""
+        return [c for c in self.changes if c.classification is ChangeClass.MATERIAL]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON report: classification, counts per class and every change."""
+        counts = {
+            cls.value: 0 for cls in (ChangeClass.NONE, ChangeClass.EDITORIAL, ChangeClass.MATERIAL)
+        }
+        for change in self.changes:
+            counts[change.classification.value] += 1
+        return {
+            "classification": self.classification,
+            "counts": counts,
+            "changes": [change.to_dict() for change in self.changes],
+        }
+
+
+def compare(old_text: str, new_text: str, *, vocabulary: Vocabulary | None = None) -> Comparison:
+    """Compare two versions of a policy (files with or without front matter)."""
+    old_front, old_body = _split(old_text)
+    new_front, new_body = _split(new_text)
+    old_model, new_model = parse_body(old_body), parse_body(new_body)
+    sections = tuple(align_sections(old_model, new_model))
+    changes: list[Change] = list(front_matter_changes(old_front, new_front))
+    for section in sections:
+        changes += section_changes(section)
+        if section.old is not None and section.new is not None:
+            heading = " / ".join([*section.new.path, section.new.heading])
+            changes += _refined(block_changes(section, heading))
+            changes += _link_changes(section)
+    changes = _pair_moves(changes)
+    classifier = Classifier(vocabulary or Vocabulary.default(), old_model, new_model)
+    return Comparison(
+        old_model,
+        new_model,
+        sections,
+        tuple(_classified(change, classifier.assess(change)) for change in changes),
+    )
+
+
+def _classified(change: Change, assessment: Assessment) -> ClassifiedChange:
+    return ClassifiedChange(change, assessment.classification, assessment.reasons)
+
+
+def _split(text: str) -> tuple[str | None, str]:
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    split = split_front_matter(text)
+    return (None, text) if split is None else (split[0], split[1])
+
+
+def front_matter_changes(old: str | None, new: str | None) -> Iterable[FrontMatterChange]:
+    """Changed front-matter keys, compared as data with deepdiff (order of lists ignored)."""
+    if old == new:
+        return []
+    old_data, new_data = _load(old), _load(new)
+    if not isinstance(old_data, dict) or not isinstance(new_data, dict):
+        return [FrontMatterChange("(front matter)", old, new)]
+    diff = DeepDiff(old_data, new_data, ignore_order=True, view="tree")
+    found = []
+    for items in diff.values():
+        for item in items:
+            key = ".".join(str(part) for part in item.path(output_format="list"))
+            found.append(FrontMatterChange(key or "(front matter)", _text(item.t1), _text(item.t2)))
+    return sorted(found, key=lambda change: change.key)
+
+
+def _load(source: str | None) -> Any:
+    if source is None:
+        return {}
+    try:
+        return yaml.load(source, Loader=_LOADER)
+    except yaml.YAMLError:
+        return None
+
+
+def _text(value: Any) -> str | None:
+    if value is None or type(value).__name__ == "NotPresent":
+        return None
+    return str(value)
+
+
+def _refined(changes: list[BlockChange]) -> list[Change]:
+    """Paragraph edits become sentence changes; list items and rows stay block changes."""
+    refined: list[Change] = []
+    for change in changes:
+        if (
+            change.kind is ChangeKind.BLOCK_MODIFIED
+            and change.old
+            and change.new
+            and change.block_kind in SENTENCE_LEVEL_KINDS
+        ):
+            refined += _sentence_changes(change)
+        else:
+            refined.append(change)
+    return refined
+
+
+def _sentence_changes(change: BlockChange) -> list[Change]:
+    assert change.old is not None and change.new is not None
+    found: list[Change] = []
+    pairs = align(
+        change.old.sentences,
+        change.new.sentences,
+        key=lambda s: s,
+        similarity=_sentence_similarity,
+        threshold=_SENTENCE_SIMILARITY,
+    )
+    for old, new in pairs:
+        if old == new:
+            continue
+        if old is None:
+            kind = ChangeKind.SENTENCE_ADDED
+        elif new is None:
+            kind = ChangeKind.SENTENCE_REMOVED
+        else:
+            kind = ChangeKind.SENTENCE_MODIFIED
+        ops = word_ops(tokens(old) if old else (), tokens(new) if new else ())
+        found.append(
+            SentenceChange(
+                kind, change.section, old, new, ops, change.block_kind, change.topic_heading
+            )
+        )
+    return found
+
+
+def _sentence_similarity(a: str, b: str) -> float:
+    left = {t.casefold() for t in tokens(a)}
+    right = {t.casefold() for t in tokens(b)}
+    return len(left & right) / len(left | right) if left and right else 0.0
+
+
+def _link_changes(section: SectionDiff) -> list[LinkChange]:
+    title = section.new.title if section.new else ""
+    found = []
+    for block in section.blocks:
+        found += _block_link_changes(block, title)
+    return found
+
+
+def _block_link_changes(block: BlockDiff, title: str) -> list[LinkChange]:
+    if block.old is None or block.new is None:
+        return []
+    if block.old.links == block.new.links:
+        return []
+    old = {link.text: link.target for link in block.old.links}
+    new = {link.text: link.target for link in block.new.links}
+    found = []
+    for text in sorted(set(old) | set(new)):
+        before, after = old.get(text, ""), new.get(text, "")
+        visible = text in block.old.text and text in block.new.text
+        if before != after and visible:
+            found.append(LinkChange(title, text, before, after))
+    return found
+
+
+def _pair_moves(changes: list[Change]) -> list[Change]:
+    """A text removed in one place and added in another, word for word, is one move."""
+    removed: dict[tuple[type, str], int] = {}
+    for index, change in enumerate(changes):
+        if change.kind in (ChangeKind.BLOCK_REMOVED, ChangeKind.SENTENCE_REMOVED):
+            removed.setdefault((type(change), change.old_text or ""), index)
+    moved_from: set[int] = set()
+    result: list[Change] = []
+    for change in changes:
+        source = None
+        if change.kind in (ChangeKind.BLOCK_ADDED, ChangeKind.SENTENCE_ADDED):
+            source = removed.get((type(change), change.new_text or ""))
+        if source is not None and source not in moved_from:
+            moved_from.add(source)
+            result.append(_as_move(change, changes[source]))
+        else:
+            result.append(change)
+    # The removed half of a move is kept as the move's "old" side, not as a change of its own.
+    return [change for index, change in enumerate(result) if index not in moved_from]
+
+
+def _as_move(added: Change, removed: Change) -> Change:
+    if isinstance(added, BlockChange) and isinstance(removed, BlockChange):
+        return replace(added, kind=ChangeKind.BLOCK_MOVED, old=removed.old)
+    assert isinstance(added, SentenceChange)
+    return replace(added, kind=ChangeKind.SENTENCE_MOVED, old_text=removed.old_text)

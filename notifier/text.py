@@ -1,0 +1,104 @@
+"""Words and sentences of normalised policy text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+# A word keeps its inner punctuation: "AES-256-GCM", "1.3", "U.S", "don't", "$5,000.00".
+_TOKEN = re.compile(r"[$€£]?\w+(?:[-'.,/:@]\w+)*%?|[^\w\s]")
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])")
+_ABBREVIATIONS = frozenset(
+    [
+        "e.g",
+        "i.e",
+        "etc",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "llc",
+        "u.s",
+        "u.k",
+        "no",
+        "nos",
+        "vs",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "jr",
+        "sr",
+        "art",
+        "sec",
+        "para",
+        "p",
+        "pp",
+        "fig",
+        "approx",
+        "cf",
+        "al",
+        "dept",
+        "est",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+    ]
+)
+
+
+def tokens(text: str) -> tuple[str, ...]:
+    """Words (with their inner punctuation) and punctuation marks, in order."""
+    return tuple(_TOKEN.findall(text))
+
+
+def spacing(text: str) -> tuple[bool, ...]:
+    """For each token of :func:`tokens`, whether a space comes before it in ``text``."""
+    flags = []
+    end = 0
+    for match in _TOKEN.finditer(text):
+        flags.append(match.start() > end)
+        end = match.end()
+    return tuple(flags)
+
+
+def detokenize(words: Sequence[str]) -> str:
+    """Join tokens back into readable text (no space before punctuation)."""
+    text = ""
+    for token in words:
+        if text and (token[0].isalnum() or token[0] in "$€£(\"'") and text[-1] not in "($€£":
+            text += " "
+        text += token
+    return text
+
+
+def words(text: str) -> tuple[str, ...]:
+    """Only the words of ``text``."""
+    return tuple(token for token in _TOKEN.findall(text) if token[0].isalnum() or len(token) > 1)
+
+
+def sentences(text: str) -> tuple[str, ...]:
+    """Split a block into sentences, not breaking after common abbreviations or initials."""
+    parts: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        before = text[start : match.start()].rsplit(None, 1)
+        stem = before[-1].casefold() if before else ""
+        if stem in _ABBREVIATIONS or (len(stem) == 1 and stem.isalpha()):
+            continue
+        parts.append(text[start : match.end()].strip())
+        start = match.end()
+    tail = text[start:].strip()
+    if tail:
+        parts.append(tail)
+    return tuple(part for part in parts if part)
