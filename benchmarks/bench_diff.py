@@ -17,7 +17,7 @@ from pathlib import Path
 from benchmarks.evaluate import corpus_pairs
 from benchmarks.timing import measure
 from notifier import compare
-from notifier.model import clear_caches
+from notifier.parsing import clear_caches
 from notifier.vocabulary import Vocabulary
 from tests.conftest import CORPUS
 

@@ -17,7 +17,7 @@ from notifier.compare import compare
 from notifier.config import Settings, load_settings
 from notifier.history import PolicyRepository
 from notifier.links import check_links
-from notifier.model import parse_body
+from notifier.parsing import parse_body
 from notifier.policy import PolicyDocument, PolicyParse, parse_policy
 from notifier.problems import Problem
 from notifier.release_rules import check_declared_class, check_release, top_reasons

@@ -208,7 +208,7 @@ class Classifier:
         if CONTACT.search(old) or CONTACT.search(new):
             return None
         units = _units_next_to_changed_numbers(ops)
-        topics = self.vocabulary.topics_in(old + " " + new)
+        topics = {**self.vocabulary.topics_in(old), **self.vocabulary.topics_in(new)}
         if units & DURATION_UNITS:
             return "retention period changed" if "retention" in topics else "duration changed"
         if units & _CURRENCY:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -33,7 +34,8 @@ from notifier.diff import (
     word_ops,
 )
 from notifier.frontmatter import ChangeClass
-from notifier.model import DocumentModel, parse_body
+from notifier.model import DocumentModel
+from notifier.parsing import parse_body
 from notifier.policy import split_front_matter
 from notifier.text import tokens
 from notifier.vocabulary import Vocabulary
@@ -116,10 +118,13 @@ def compare(old_text: str, new_text: str, *, vocabulary: Vocabulary | None = Non
     """Compare two versions of a policy (files with or without front matter)."""
     old_front, old_body = _split(old_text)
     new_front, new_body = _split(new_text)
-    old_model, new_model = parse_body(old_body), parse_body(new_body)
+    old_model = parse_body(old_body)
+    new_model = parse_body(new_body, previous=old_model)
     sections = tuple(align_sections(old_model, new_model))
     changes: list[Change] = list(front_matter_changes(old_front, new_front))
     for section in sections:
+        if section.unchanged:
+            continue
         changes += section_changes(section)
         if section.old is not None and section.new is not None:
             heading = " / ".join([*section.new.path, section.new.heading])
@@ -140,7 +145,9 @@ def _classified(change: Change, assessment: Assessment) -> ClassifiedChange:
 
 
 def _split(text: str) -> tuple[str | None, str]:
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.removeprefix("\ufeff")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     split = split_front_matter(text)
     return (None, text) if split is None else (split[0], split[1])
 
@@ -221,9 +228,13 @@ def _sentence_changes(change: BlockChange) -> list[Change]:
 
 
 def _sentence_similarity(a: str, b: str) -> float:
-    left = {t.casefold() for t in tokens(a)}
-    right = {t.casefold() for t in tokens(b)}
+    left, right = _word_set(a), _word_set(b)
     return len(left & right) / len(left | right) if left and right else 0.0
+
+
+@lru_cache(maxsize=4096)
+def _word_set(sentence: str) -> frozenset[str]:
+    return frozenset(sentence.casefold().split())
 
 
 def _link_changes(section: SectionDiff) -> list[LinkChange]:

@@ -59,8 +59,25 @@ class SectionDiff:
 
     old: Section | None
     new: Section | None
-    blocks: tuple[BlockDiff, ...]
     moved: bool = False
+
+    @cached_property
+    def blocks(self) -> tuple[BlockDiff, ...]:
+        """The blocks aligned (computed when first needed)."""
+        old, new = self.old, self.new
+        return tuple(align_blocks(old.blocks if old else (), new.blocks if new else ()))
+
+    @property
+    def unchanged(self) -> bool:
+        """Same heading, same blocks, same place."""
+        old, new = self.old, self.new
+        return (
+            old is not None
+            and new is not None
+            and not self.moved
+            and old.heading == new.heading
+            and old.blocks == new.blocks
+        )
 
     @cached_property
     def heading_ops(self) -> tuple[WordOp, ...]:
@@ -71,8 +88,7 @@ class SectionDiff:
     @property
     def changed(self) -> bool:
         """Whether the heading or any block changed, or the section moved."""
-        renamed = self.old is None or self.new is None or self.old.heading != self.new.heading
-        return self.moved or renamed or any(block.changed for block in self.blocks)
+        return not self.unchanged
 
     @property
     def anchor(self) -> str:
@@ -213,8 +229,7 @@ def _redline_order(
 
 
 def _section_diff(old: Section | None, new: Section | None, moved: bool) -> SectionDiff:
-    blocks = align_blocks(old.blocks if old else (), new.blocks if new else ())
-    return SectionDiff(old, new, tuple(blocks), moved)
+    return SectionDiff(old, new, moved)
 
 
 def align_blocks(old: Sequence[Block], new: Sequence[Block]) -> list[BlockDiff]:

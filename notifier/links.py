@@ -6,7 +6,8 @@ import posixpath
 import re
 from urllib.parse import unquote
 
-from notifier.model import DocumentModel, parse_body
+from notifier.model import DocumentModel
+from notifier.parsing import parse_body
 from notifier.policy import PolicyParse
 from notifier.problems import Problem
 

@@ -158,12 +158,19 @@ def body_first_line(text: str) -> int:
 def split_front_matter(text: str) -> tuple[str, str, int] | None:
     """Front matter source, body, and the file line where the body starts (None: no front
     matter). ``text`` must already be decoded and normalised (no BOM, LF line ends)."""
-    lines = text.split("\n")
-    if lines[0].rstrip() != _FENCE:
+    first_end = text.find("\n")
+    if (text[:first_end] if first_end >= 0 else text).rstrip() != _FENCE:
         return None
-    for index in range(1, len(lines)):
-        if lines[index].rstrip() in (_FENCE, "..."):
-            return "\n".join(lines[1:index]) + "\n", "\n".join(lines[index + 1 :]), index + 2
+    position = first_end + 1
+    while 0 < position <= len(text):
+        end = text.find("\n", position)
+        line = text[position : end if end >= 0 else len(text)]
+        if line.rstrip() in (_FENCE, "..."):
+            body = text[end + 1 :] if end >= 0 else ""
+            return text[first_end + 1 : position], body, text.count("\n", 0, position) + 2
+        if end < 0:
+            return None
+        position = end + 1
     return None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from notifier.model import parse_body
+from notifier.parsing import parse_body
 from notifier.policy import read_policy
 
 from .conftest import REPO_ROOT, SHARED

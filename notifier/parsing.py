@@ -1,0 +1,440 @@
+"""Parsing policy Markdown into a :class:`~notifier.model.DocumentModel`.
+
+The token tree comes from markdown-it (CommonMark) through its Rust port, so what is found is
+what a reader's browser will get, not what a regular expression guesses.
+
+Two things make comparing many versions cheap. Each top-level element is read into blocks once
+and remembered by its source text. And a new version is parsed *relative to the previous one*:
+CommonMark's block structure is decided line by line, front to back, so the top-level elements
+that end before the first changed line are the same in both versions; after the change, parsing
+stops as soon as it reaches, in the unchanged tail, an element boundary that the previous version
+also had at the same text, since from an element boundary on, identical text parses identically.
+Reference-style link definitions are global to a document, so a change in them means a full
+parse. Tests check that the relative parse equals the full parse on every corpus pair.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import itertools
+import re
+from collections import OrderedDict
+from functools import lru_cache
+from typing import Any
+
+import markdown_it_pyrs
+from rapidfuzz.distance import Indel
+
+from notifier.model import (
+    Block,
+    DocumentModel,
+    ElementContent,
+    Heading,
+    HeadingMark,
+    LinkTarget,
+    RawHtml,
+    Section,
+    SourceMap,
+    SourceNode,
+    heading_anchor,
+    heading_key,
+    normalise_inline,
+)
+
+_UNSAFE_HTML = re.compile(r"<\s*/?\s*(script|iframe|object|embed|style)\b|\bon[a-z]+\s*=", re.I)
+_UNSAFE_SCHEME = re.compile(r"^\s*(javascript|vbscript|data):", re.I)
+_REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:.*$", re.M)
+_TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
+_INLINE_TEXT = frozenset({"text", "code_inline", "text_special"})
+_INLINE_SPACE = frozenset({"softbreak", "hardbreak"})
+_NESTED_IN_ITEM = frozenset(
+    {"bullet_list", "ordered_list", "blockquote", "table", "fence", "code_block", "html_block"}
+)
+_CONTENT_CACHE_LIMIT = 50_000
+_MODEL_CACHE_SIZE = 16
+_SYNC_ATTEMPTS = 3
+
+_contents: dict[tuple[str, bytes, str], ElementContent] = {}
+_models: OrderedDict[str, DocumentModel] = OrderedDict()
+
+
+def clear_caches() -> None:
+    """Forget every parsed version and element (for measuring a cold start)."""
+    _contents.clear()
+    _models.clear()
+    heading_key.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Any:
+    return markdown_it_pyrs.MarkdownIt("commonmark").enable("table")
+
+
+def parse_body(body: str, previous: DocumentModel | None = None) -> DocumentModel:
+    """Parse a Markdown body (lines counted from 1).
+
+    ``previous``, the model of an earlier version, lets the unchanged elements be reused.
+    Results are cached: consecutive comparisons share a version.
+    """
+    cached = _models.get(body)
+    if cached is not None:
+        _models.move_to_end(body)
+        return cached
+    data = body.encode("utf-8")
+    references = _REFERENCE_DEFINITION.findall(body) if "]:" in body else []
+    signature = hashlib.sha1("\n".join(references).encode()).hexdigest() if references else ""
+    nodes = None
+    source = previous.source if previous is not None else None
+    if source is not None and source.signature == signature:
+        nodes = _relative_nodes(source, data, signature)
+    if nodes is None:
+        nodes = _parse_nodes(data, 0, len(data), signature)
+    model = _assemble(SourceMap(data, signature, tuple(nodes)))
+    _models[body] = model
+    if len(_models) > _MODEL_CACHE_SIZE:
+        _models.popitem(last=False)
+    return model
+
+
+def _parse_nodes(data: bytes, start: int, end: int, signature: str) -> list[SourceNode]:
+    """Parse ``data[start:end]`` (both at line starts) into top-level source nodes."""
+    window = data[start:end]
+    newlines = [m.start() for m in re.finditer(b"\n", window)]
+    first_line = data.count(b"\n", 0, start) + 1
+    if len(_contents) > _CONTENT_CACHE_LIMIT:
+        _contents.clear()
+    nodes = []
+    for node in _parser().tree(window.decode("utf-8")).children:
+        node_start, node_end = node.srcmap
+        line = bisect.bisect_left(newlines, node_start) + 1
+        key = (node.name, window[node_start:node_end], signature)
+        content = _contents.get(key)
+        if content is None:
+            content = _contents[key] = _ElementReader(newlines, line).read(node)
+        last_line = bisect.bisect_left(newlines, max(node_start, node_end - 1)) + 1
+        nodes.append(
+            SourceNode(
+                start + node_start,
+                start + node_end,
+                first_line + line - 1,
+                first_line + last_line - 1,
+                content,
+            )
+        )
+    return nodes
+
+
+def _relative_nodes(previous: SourceMap, data: bytes, signature: str) -> list[SourceNode] | None:
+    """The nodes of ``data`` computed from the previous version's (None: parse it all)."""
+    if previous.data == data:
+        return list(previous.nodes)
+    relative = _RelativeParse(previous, data, signature)
+    return relative.run() if relative.worthwhile() else None
+
+
+class _RelativeParse:
+    """Re-parses only the neighbourhood of each changed run of lines (see the module docstring).
+
+    An old element is reused when the lines from its first line to the line that closed it (the
+    next element's first line) are unchanged and the parser was at an element boundary when it
+    reached it; after a change, a window is parsed until one of its elements starts where an old
+    element started, on an unchanged line.
+    """
+
+    def __init__(self, previous: SourceMap, data: bytes, signature: str) -> None:
+        self.old_nodes = previous.nodes
+        self.data = data
+        self.signature = signature
+        old_lines = previous.data.split(b"\n")
+        new_lines = data.split(b"\n")
+        self.old_starts = _line_starts(old_lines)
+        self.new_starts = _line_starts(new_lines)
+        self.old_line_count = len(old_lines)
+        self.new_line_count = len(new_lines)
+        # For each old line (from 0): the unchanged run it is in (-1: changed), and each run's
+        # shift to the new line numbers. Runs are contiguous, so equal run ids at two lines mean
+        # every line between is unchanged too.
+        self.run_of = [-1] * len(old_lines)
+        self.shift: list[int] = []
+        self.unchanged = 0
+        for op in Indel.opcodes(old_lines, new_lines):
+            if op.tag == "equal":
+                length = op.src_end - op.src_start
+                self.run_of[op.src_start : op.src_end] = [len(self.shift)] * length
+                self.shift.append(op.dest_start - op.src_start)
+                self.unchanged += length
+
+    def worthwhile(self) -> bool:
+        """Relative parsing pays off only when most lines are unchanged."""
+        return self.unchanged * 2 > self.old_line_count
+
+    def new_line(self, old_line: int) -> int | None:
+        """Where an old line (from 0) is in the new version, if it is unchanged."""
+        run = self.run_of[old_line]
+        return None if run < 0 else old_line + self.shift[run]
+
+    def run(self) -> list[SourceNode]:
+        """Every top-level node of the new version, reused or parsed."""
+        nodes = self.old_nodes
+        result: list[SourceNode] = []
+        synced = self._unchanged_opening()
+        index = 0
+        while index < len(nodes):
+            if synced and self._reusable(index):
+                result.append(self._moved(nodes[index]))
+                index += 1
+                continue
+            line = self.new_line(nodes[index].line - 1) if synced else None
+            if line is not None:
+                start = self.new_starts[line]
+            else:  # after the last node kept, from the next line
+                start = self.new_starts[result[-1].last_line] if result else 0
+            window, index = self._window(start, index)
+            result += window
+            synced = True
+        return result
+
+    def _unchanged_opening(self) -> bool:
+        """Whether the lines before the first element and its first line are unchanged."""
+        if not self.old_nodes:
+            return False
+        first = self.old_nodes[0].line - 1
+        return self.new_line(0) == 0 and self.run_of[first] == self.run_of[0]
+
+    def _reusable(self, index: int) -> bool:
+        first = self.old_nodes[index].line - 1
+        if index + 1 < len(self.old_nodes):
+            last = self.old_nodes[index + 1].line - 1
+        else:  # the last element is closed by the end of the text, which must not move
+            last = self.old_line_count - 1
+            if self.new_line(last) != self.new_line_count - 1:
+                return False
+        run = self.run_of[first]
+        return run >= 0 and self.run_of[last] == run
+
+    def _window(self, start: int, index: int) -> tuple[list[SourceNode], int]:
+        """Parse from ``start`` until an element starts where an old element started."""
+        attempts = 0
+        for candidate in range(index + 1, len(self.old_nodes)):
+            sync = self._sync_offset(candidate)
+            if sync is None or sync <= start:
+                continue
+            parsed = _parse_nodes(self.data, start, self._window_end(candidate), self.signature)
+            if any(node.start == sync for node in parsed):
+                return [node for node in parsed if node.start < sync], candidate
+            attempts += 1
+            if attempts >= _SYNC_ATTEMPTS:
+                break
+        return _parse_nodes(self.data, start, len(self.data), self.signature), len(self.old_nodes)
+
+    def _sync_offset(self, index: int) -> int | None:
+        node = self.old_nodes[index]
+        line = self.new_line(node.line - 1)
+        if line is None or node.start != self.old_starts[node.line - 1]:
+            return None
+        return self.new_starts[line]
+
+    def _window_end(self, index: int) -> int:
+        # The window holds the candidate's lines and one more, so the parser sees what it needs
+        # to decide that the candidate starts where it does (setext headings, tables).
+        node = self.old_nodes[index]
+        first = self.new_line(node.line - 1)
+        assert first is not None
+        end_line = first + (node.last_line - node.line) + 2
+        return self.new_starts[min(end_line, len(self.new_starts) - 1)]
+
+    def _moved(self, node: SourceNode) -> SourceNode:
+        first = self.new_line(node.line - 1)
+        assert first is not None
+        shift = self.new_starts[first] - self.old_starts[node.line - 1]
+        if shift == 0 and first + 1 == node.line:
+            return node
+        return SourceNode(
+            node.start + shift,
+            node.end + shift,
+            first + 1,
+            first + 1 + node.last_line - node.line,
+            node.content,
+        )
+
+
+def _line_starts(lines: list[bytes]) -> list[int]:
+    """Byte offset of the start of each line (and one past the end)."""
+    return [0, *itertools.accumulate(len(line) + 1 for line in lines)]
+
+
+def _assemble(source: SourceMap) -> DocumentModel:
+    assembler = _Assembler()
+    for node in source.nodes:
+        content = node.content
+        if content.has_heading:
+            assembler.add(content, node.line)
+        else:
+            assembler.blocks.extend(content.items)  # type: ignore[arg-type]
+    return assembler.finish(source)
+
+
+class _Assembler:
+    """Puts chunks together into sections, giving headings their anchors and absolute lines."""
+
+    def __init__(self) -> None:
+        self.sections: list[Section] = []
+        self.heading: tuple[str, int, str, tuple[str, ...], int] = ("", 0, "", (), 1)
+        self.blocks: list[Block] = []
+        self.stack: list[tuple[int, str]] = []
+        self.titles: list[str] = []
+        self.headings: list[Heading] = []
+        self.anchors: set[str] = set()
+
+    def add(self, content: ElementContent, first_line: int) -> None:
+        offset = first_line - 1
+        for item in content.items:
+            if isinstance(item, Block):
+                self.blocks.append(item)
+            else:
+                self._heading(item, item.line + offset)
+
+    def _heading(self, item: HeadingMark, line: int) -> None:
+        self._close()
+        while self.stack and self.stack[-1][0] >= item.level:
+            self.stack.pop()
+            self.titles.pop()
+        path = tuple(self.titles)
+        self.stack.append((item.level, item.text))
+        self.titles.append(item.text)
+        anchor = heading_anchor(item.text, self.anchors)
+        self.headings.append(Heading(item.level, item.text, anchor, line))
+        self.heading = (item.text, item.level, anchor, path, line)
+
+    def _close(self) -> None:
+        text, level, anchor, path, line = self.heading
+        if self.blocks or text:
+            self.sections.append(Section(text, level, anchor, path, line, tuple(self.blocks)))
+        self.blocks = []
+
+    def finish(self, source: SourceMap) -> DocumentModel:
+        self._close()
+        return DocumentModel(tuple(self.sections), tuple(self.headings), source)
+
+
+class _ElementReader:
+    """Walks one top-level element of the token tree into blocks, links and raw HTML."""
+
+    def __init__(self, newlines: list[int], first_line: int) -> None:
+        self.newlines = newlines
+        self.first_line = first_line
+        self.items: list[Block | HeadingMark] = []
+        self.links: list[tuple[int, LinkTarget]] = []
+        self.raw: list[RawHtml] = []
+
+    def read(self, node: Any) -> ElementContent:
+        self.block(node, depth=0)
+        return ElementContent(tuple(self.items), tuple(self.links), tuple(self.raw))
+
+    def line(self, node: Any) -> int:
+        """Line of ``node`` relative to the chunk's first line (which is 1)."""
+        srcmap = node.srcmap
+        absolute = bisect.bisect_left(self.newlines, srcmap[0]) + 1 if srcmap else self.first_line
+        return absolute - self.first_line + 1
+
+    def block(self, node: Any, depth: int) -> None:
+        name = node.name
+        if name in ("heading", "lheading"):
+            text, _ = self._inline(node.children)
+            self.items.append(HeadingMark(int(node.meta.get("level", 1)), text, self.line(node)))
+        elif name == "paragraph":
+            self._add("paragraph", node.children, depth)
+        elif name in ("bullet_list", "ordered_list"):
+            for item in node.children:
+                self._list_item(item, depth)
+        elif name == "blockquote":
+            for child in node.children:
+                self.block(child, depth)
+        elif name == "table":
+            self._table(node)
+        elif name in ("fence", "code_block"):
+            self._add_text("code", normalise_inline(str(node.meta.get("content", ""))), (), 0)
+        elif name == "html_block":
+            html = str(node.meta.get("content", ""))
+            self._raw(html, self.line(node))
+            # The site escapes HTML; a reader would still read the text between the tags.
+            self._add_text("html", normalise_inline(_TAG.sub(" ", html)), (), depth)
+
+    def _list_item(self, item: Any, depth: int) -> None:
+        inline: list[Any] = []
+        nested: list[Any] = []
+        for child in item.children:
+            if child.name == "paragraph":
+                inline.extend([*child.children, _SPACE])
+            elif child.name in _NESTED_IN_ITEM:
+                nested.append(child)
+            else:
+                inline.append(child)
+        self._add("item", inline, depth)
+        for child in nested:
+            self.block(child, depth + 1)
+
+    def _table(self, node: Any) -> None:
+        for part in node.children:
+            for row in part.children:
+                cells = [self._inline(cell.children) for cell in row.children]
+                text = " | ".join(text for text, _ in cells)
+                links = tuple(link for _, cell_links in cells for link in cell_links)
+                if text.strip(" |"):
+                    self.items.append(Block("row", text, links))
+
+    def _add(self, kind: str, inline: list[Any], depth: int) -> None:
+        text, links = self._inline(inline)
+        self._add_text(kind, text, links, depth)
+
+    def _add_text(self, kind: str, text: str, links: tuple[LinkTarget, ...], depth: int) -> None:
+        if text:
+            self.items.append(Block(kind, text, links, depth))
+
+    def _inline(self, nodes: list[Any]) -> tuple[str, tuple[LinkTarget, ...]]:
+        parts: list[str] = []
+        links: list[LinkTarget] = []
+        self._collect(nodes, parts, links)
+        return normalise_inline("".join(parts)), tuple(links)
+
+    def _collect(self, nodes: list[Any], parts: list[str], links: list[LinkTarget]) -> None:
+        for node in nodes:
+            name = node.name
+            if name in _INLINE_TEXT:
+                parts.append(str(node.meta.get("content", "")))
+            elif name in _INLINE_SPACE or node is _SPACE:
+                parts.append(" ")
+            elif name == "html_inline":
+                html = str(node.meta.get("content", ""))
+                self._raw(html, self.line(node))
+                parts.append(" " if html.lower().startswith("<br") else "")
+            elif name in ("link", "autolink", "image"):
+                self._link(node, parts, links)
+            else:
+                self._collect(node.children, parts, links)
+
+    def _link(self, node: Any, parts: list[str], links: list[LinkTarget]) -> None:
+        inner: list[str] = []
+        self._collect(node.children, inner, links)
+        url = str(node.meta.get("url", ""))
+        link = LinkTarget(normalise_inline("".join(inner)), url)
+        links.append(link)
+        line = self.line(node)
+        self.links.append((line, link))
+        if _UNSAFE_SCHEME.match(url):
+            self.raw.append(RawHtml(url, line, unsafe=True))
+        parts.append("".join(inner))
+
+    def _raw(self, html: str, line: int) -> None:
+        self.raw.append(RawHtml(html.strip(), line, bool(_UNSAFE_HTML.search(html))))
+
+
+class _Space:
+    """A marker between the paragraphs of one list item."""
+
+    name = "space"
+    children: tuple[Any, ...] = ()
+
+
+_SPACE = _Space()

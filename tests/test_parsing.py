@@ -1,0 +1,73 @@
+"""Parsing: the relative parse of a new version equals a full parse, on real and random edits."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from benchmarks.evaluate import corpus_pairs, read
+from notifier.compare import _split
+from notifier.model import DocumentModel
+from notifier.parsing import clear_caches, parse_body
+
+from .conftest import REPO_ROOT
+
+
+def full_parse(body: str) -> DocumentModel:
+    clear_caches()
+    return parse_body(body)
+
+
+def relative_parse(old: str, new: str) -> DocumentModel:
+    clear_caches()
+    return parse_body(new, previous=parse_body(old))
+
+
+def same(a: DocumentModel, b: DocumentModel) -> bool:
+    nodes = [(n.start, n.end, n.line, n.last_line) for n in a.source.nodes]  # type: ignore[union-attr]
+    other = [(n.start, n.end, n.line, n.last_line) for n in b.source.nodes]  # type: ignore[union-attr]
+    return a == b and nodes == other and a.links == b.links and a.raw_html == b.raw_html
+
+
+def test_relative_parse_equals_full_parse_on_every_corpus_pair() -> None:
+    for pair, old, new in corpus_pairs():
+        old_body, new_body = _split(read(old))[1], _split(read(new))[1]
+        assert same(relative_parse(old_body, new_body), full_parse(new_body)), pair
+
+
+BASE = (REPO_ROOT / "policy/privacy.md").read_text(encoding="utf-8").split("---\n", 2)[2]
+LINES = BASE.split("\n")
+INSERTS = st.sampled_from(
+    [
+        "",
+        "- new item",
+        "## New Section",
+        "    indented code",
+        "```",
+        "> quote",
+        "1. item",
+        "Setext",
+        "===",
+        "| a | b |",
+        "|---|---|",
+        "<div>",
+        "text with [link](#x)",
+        "  - nested",
+        "[ref]: https://example.com",
+        "* star item",
+        "---",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.integers(0, len(LINES)), st.integers(0, 2), INSERTS), max_size=4))
+def test_relative_parse_equals_full_parse_on_random_edits(
+    edits: list[tuple[int, int, str]],
+) -> None:
+    lines = list(LINES)
+    for position, removed, inserted in edits:
+        index = min(position, len(lines))
+        lines[index : index + removed] = [inserted] if inserted else []
+    new = "\n".join(lines)
+    assert same(relative_parse(BASE, new), full_parse(new))
