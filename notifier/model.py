@@ -19,7 +19,7 @@ from markdown.extensions.toc import slugify
 from notifier.text import sentences, spacing, tokens
 
 _NUMBERING = re.compile(
-    r"^(?:(?:section|article|part)\s+)?(?:[0-9]+(?:\.[0-9]+)*|[a-z]|[ivxlc]+)[.):]\s+"
+    r"^(?:(?:section|article|part|§)\s*)?(?:[0-9]+(?:\.[0-9]+)*[.):]?|[a-z][.)]|[ivxlc]+[.)])\s+"
 )
 UNSAFE_LINK = re.compile(r"\]\(\s*<?\s*(javascript|vbscript|data):", re.I)
 _VISIBLE_FORM = (
@@ -235,8 +235,9 @@ def heading_key(text: str) -> str:
 
 
 def heading_anchor(text: str, taken: set[str]) -> str:
-    """The anchor mkdocs gives a heading (``toc`` slugify, ``_1`` suffixes for repeats)."""
-    base = _slug(text)
+    """A section's anchor: its heading without numbering, so that ``#data-retention`` stays the
+    same when "4. Data Retention" becomes "5. Data Retention" (``_1`` suffixes for repeats)."""
+    base = _slug(heading_key(text) or text)
     anchor, count = base, 0
     while anchor in taken:
         count += 1

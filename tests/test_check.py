@@ -156,8 +156,8 @@ def test_raw_html_and_script_are_flagged(released: PolicyRepo) -> None:
 
 def test_broken_internal_links(released: PolicyRepo) -> None:
     body = (
-        "## 1. Introduction\n\nSee [retention](#4-retention), [intro](#1-introduction), "
-        "[terms](terms.md#2-use), [cookies](cookies.md) and [web](https://example.com).\n"
+        "## 1. Introduction\n\nSee [retention](#retention), [intro](#introduction), "
+        "[terms](terms.md#use), [cookies](cookies.md) and [web](https://example.com).\n"
     )
     released.write(
         "policy/privacy.md",
@@ -167,11 +167,11 @@ def test_broken_internal_links(released: PolicyRepo) -> None:
     report = check(released)
     messages = [p.message for p in report.problems if p.code == "broken-link"]
     assert len(messages) == 3
-    assert "no section with anchor '#4-retention'" in messages[0]
-    assert "policy/terms.md has no section with anchor '#2-use'" in messages[1]
+    assert "no section with anchor '#retention'" in messages[0]
+    assert "policy/terms.md has no section with anchor '#use'" in messages[1]
     assert "there is no policy file policy/cookies.md" in messages[2]
     broken = [p for p in report.problems if p.code == "broken-link"]
-    assert "#1-introduction" in broken[0].fix
+    assert "#introduction" in broken[0].fix
 
 
 def test_rename_in_working_tree_is_followed(released: PolicyRepo) -> None:

@@ -42,4 +42,4 @@ def test_numbered_sections_are_headings() -> None:
     ]
     assert len(numbered) == 13
     assert {h.level for h in headings if h.text.startswith("2.") and h.text[2:3].isdigit()} == {3}
-    assert headings[0].anchor == "1-introduction"
+    assert headings[0].anchor == "introduction"
