@@ -166,8 +166,9 @@ class _RelativeParse:
                 self.unchanged += length
 
     def worthwhile(self) -> bool:
-        """Relative parsing pays off only when most lines are unchanged."""
-        return self.unchanged * 2 > self.old_line_count
+        """Relative parsing pays off only when most lines are unchanged (and there is an old
+        element to start from)."""
+        return bool(self.old_nodes) and self.unchanged * 2 > self.old_line_count
 
     def new_line(self, old_line: int) -> int | None:
         """Where an old line (from 0) is in the new version, if it is unchanged."""

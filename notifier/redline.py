@@ -13,10 +13,12 @@ from dataclasses import dataclass
 
 import click
 
+from notifier.changes import WordOp
 from notifier.compare import ClassifiedChange, Comparison
 from notifier.diff import BlockDiff, SectionDiff
 from notifier.escape import markdown_escape as _md
 from notifier.model import Block
+from notifier.text import spacing
 
 
 @dataclass(frozen=True)
@@ -32,9 +34,23 @@ def block_pieces(block: BlockDiff) -> list[Piece]:
     """The words of one aligned block as runs of equal, deleted and inserted text."""
     old_flags = block.old.spacing if block.old else ()
     new_flags = block.new.spacing if block.new else ()
+    return ops_pieces(block.ops, old_flags, new_flags)
+
+
+def heading_pieces(section: SectionDiff) -> list[Piece]:
+    """The words of a section's heading as runs of equal, deleted and inserted text."""
+    old_flags = spacing(section.old.heading) if section.old else ()
+    new_flags = spacing(section.new.heading) if section.new else ()
+    return ops_pieces(section.heading_ops, old_flags, new_flags)
+
+
+def ops_pieces(
+    ops: tuple[WordOp, ...], old_flags: tuple[bool, ...], new_flags: tuple[bool, ...]
+) -> list[Piece]:
+    """Word operations as runs of text, with the spacing of the original texts."""
     pieces: list[Piece] = []
     i = j = 0
-    for op in block.ops:
+    for op in ops:
         if op.op == "equal":
             pieces.append(_piece("equal", op.new, new_flags[j : j + len(op.new)]))
         if op.op in ("delete", "replace"):
@@ -191,7 +207,7 @@ def _section_html(section: SectionDiff) -> str:
     )
     level = min(max(shown.level, 2), 6)
     heading = _heading_html(section)
-    body = "\n".join(_block_html(block) for block in section.blocks)
+    body = _blocks_html(section.blocks)
     anchor = html.escape(shown.anchor, quote=True)
     return (
         f'<section class="redline-section {state}" data-state="{state}" id="{anchor}">\n'
@@ -200,46 +216,48 @@ def _section_html(section: SectionDiff) -> str:
 
 
 def _heading_html(section: SectionDiff) -> str:
-    if section.old is None or section.new is None:
-        shown = section.new or section.old
+    return _pieces_html(heading_pieces(section))
+
+
+def _blocks_html(blocks: tuple[BlockDiff, ...]) -> str:
+    """Blocks as HTML; consecutive list items share one list."""
+    out: list[str] = []
+    in_list = False
+    for block in blocks:
+        shown = block.new or block.old
         assert shown is not None
-        tag = "ins" if section.old is None else "del"
-        return f"<{tag}>{html.escape(shown.title)}</{tag}>"
-    pieces = []
-    for op in section.heading_ops:
-        old, new = html.escape(" ".join(op.old)), html.escape(" ".join(op.new))
-        if op.op == "equal":
-            pieces.append(new)
-        else:
-            pieces.append(
-                (f"<del>{old}</del>" if old else "") + (f"<ins>{new}</ins>" if new else "")
-            )
-    return " ".join(pieces) or html.escape(section.new.title)
+        if (shown.kind == "item") != in_list:
+            out.append("<ul>" if not in_list else "</ul>")
+            in_list = not in_list
+        out.append(_block_html(block, shown))
+    if in_list:
+        out.append("</ul>")
+    return "\n".join(out)
 
 
-def _block_html(block: BlockDiff) -> str:
-    shown: Block | None = block.new or block.old
-    assert shown is not None
-    inner = "".join(_piece_html(piece, index) for index, piece in enumerate(block_pieces(block)))
-    state = (
-        "added"
-        if block.old is None
-        else "removed"
-        if block.new is None
-        else ("changed" if block.changed else "unchanged")
-    )
+def _block_html(block: BlockDiff, shown: Block) -> str:
+    if block.old is None:
+        state = "added"
+    elif block.new is None:
+        state = "removed"
+    else:
+        state = "changed" if block.changed else "unchanged"
     tag = {"item": "li", "code": "pre"}.get(shown.kind, "p")
-    indent = f' style="margin-left:{shown.depth * 1.5}em"' if shown.depth else ""
-    return f'<{tag} class="{shown.kind} {state}"{indent}>{inner}</{tag}>'
+    depth = f" depth-{min(shown.depth, 6)}" if shown.depth else ""
+    inner = _pieces_html(block_pieces(block))
+    return f'<{tag} class="{shown.kind} {state}{depth}">{inner}</{tag}>'
 
 
-def _piece_html(piece: Piece, index: int) -> str:
-    text = (" " if piece.space and index else "") + html.escape(piece.text)
-    if piece.kind == "delete":
-        return f"<del>{text}</del>"
-    if piece.kind == "insert":
-        return f"<ins>{text}</ins>"
-    return text
+def _pieces_html(pieces: list[Piece]) -> str:
+    out: list[str] = []
+    for piece in pieces:
+        space = " " if piece.space and out else ""
+        text = html.escape(piece.text)
+        wrapped = {"delete": f"<del>{text}</del>", "insert": f"<ins>{text}</ins>"}.get(
+            piece.kind, text
+        )
+        out.append(space + wrapped)
+    return "".join(out)
 
 
 def redline_html_page(comparison: Comparison, *, title: str) -> str:

@@ -35,6 +35,11 @@ def test_relative_parse_equals_full_parse_on_every_corpus_pair() -> None:
         assert same(relative_parse(old_body, new_body), full_parse(new_body)), pair
 
 
+def test_relative_parse_from_and_to_nothing() -> None:
+    for old, new in [("", BASE), (BASE, ""), ("\n\n", BASE), (BASE, "\n"), ("# A\n", "# A\n\nB\n")]:
+        assert same(relative_parse(old, new), full_parse(new)), (old[:20], new[:20])
+
+
 BASE = (REPO_ROOT / "policy/privacy.md").read_text(encoding="utf-8").split("---\n", 2)[2]
 LINES = BASE.split("\n")
 INSERTS = st.sampled_from(
