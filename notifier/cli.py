@@ -136,6 +136,182 @@ def diff(repo: Path, old: str, new: str, fmt: str) -> None:
         click.echo(redline.redline_text(comparison, colour=colour), nl=False, color=colour)
 
 
+@cli.command()
+@click.argument("notice", metavar="DOC@VERSION")
+@click.option(
+    "--recipients",
+    "recipients_path",
+    type=click.Path(path_type=Path),
+    help="CSV or JSONL file with an `email` column (optional: id, name, locale).",
+)
+@click.option("--recipients-sql", help="SQL query returning the recipients (with --source-url).")
+@click.option("--source-url", help="SQLAlchemy URL of the application's database.")
+@click.option(
+    "--channel", type=click.Choice(["outbox", "sendgrid"]), default="outbox", show_default=True
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Requests in flight at once (default: sendgrid.threads).",
+)
+@click.option(
+    "--unknown",
+    type=click.Choice(["resend", "hold"]),
+    default="resend",
+    show_default=True,
+    help="What to do with batches whose outcome is unknown.",
+)
+@click.option(
+    "--lease-seconds",
+    type=click.IntRange(1),
+    default=600,
+    show_default=True,
+    help="After this long without a heartbeat, another worker's claims are taken over.",
+)
+@click.option("--dry-run", is_flag=True, help="Validate and render; send and record nothing.")
+@click.option("--format", "fmt", type=FORMATS_DATA, default="text", show_default=True)
+@click.pass_obj
+def send(
+    repo: Path,
+    notice: str,
+    recipients_path: Path | None,
+    recipients_sql: str | None,
+    source_url: str | None,
+    channel: str,
+    workers: int | None,
+    unknown: str,
+    lease_seconds: int,
+    dry_run: bool,
+    fmt: str,
+) -> None:
+    """Send the e-mail notice of release DOC@VERSION to recipients (resumable).
+
+    Exit 0 when every e-mail was accepted, 1 when some failed or the run stopped early.
+    """
+    from notifier import delivery_reports, notify, reports
+    from notifier.sending import SendOptions
+
+    people = _recipients(recipients_path, recipients_sql, source_url)
+    prepared = notify.prepare(repo, notice)
+    if dry_run:
+        result = notify.dry_run(prepared, people)
+        click.echo(
+            delivery_reports.dry_run_text(result)
+            if fmt == "text"
+            else reports.to_json(delivery_reports.dry_run_dict(result)),
+            nl=False,
+        )
+        return
+    options = SendOptions(
+        batch_size=prepared.settings.sendgrid.batch_size,
+        threads=workers or prepared.settings.sendgrid.threads,
+        lease=dt.timedelta(seconds=lease_seconds),
+        unknown=unknown,
+    )
+    target = notify.make_channel(channel, prepared)
+    with delivery_reports.SendProgress(enabled=fmt == "text" and sys.stderr.isatty()) as progress:
+        report = notify.send(prepared, people, target, options, progress.update)
+    click.echo(
+        delivery_reports.send_text(report)
+        if fmt == "text"
+        else reports.to_json(delivery_reports.send_dict(report)),
+        nl=False,
+    )
+    sys.exit(0 if report.ok else 1)
+
+
+def _recipients(path: Path | None, query: str | None, source_url: str | None) -> Any:
+    from notifier.errors import UsageError
+    from notifier.recipients import query_recipients, read_recipients
+
+    if path and query:
+        raise UsageError(
+            "both --recipients and --recipients-sql given",
+            where="send",
+            fix="Use one source of recipients.",
+        )
+    if path:
+        return read_recipients(path)
+    if query:
+        if not source_url:
+            raise UsageError(
+                "--recipients-sql needs --source-url",
+                where="send",
+                fix="Give the SQLAlchemy URL of the application's database.",
+            )
+        return query_recipients(source_url, query)
+    return iter(())
+
+
+@cli.command()
+@click.argument("notice", metavar="DOC@VERSION")
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder to write to (default: <state_dir>/preview/<doc>-<version>).",
+)
+@click.pass_obj
+def preview(repo: Path, notice: str, output: Path | None) -> None:
+    """Write the rendered e-mail of release DOC@VERSION (HTML, text, .eml) to a folder."""
+    from notifier import notify
+
+    prepared = notify.prepare(repo, notice)
+    folder = output or prepared.settings.state_path / "preview" / notice.replace("@", "-")
+    written = notify.write_preview(prepared, folder)
+    for path in written:
+        click.echo(str(path))
+
+
+@cli.command()
+@click.argument("notice", metavar="DOC@VERSION")
+@click.option("--format", "fmt", type=FORMATS_DATA, default="text", show_default=True)
+@click.pass_obj
+def report(repo: Path, notice: str, fmt: str) -> None:
+    """Show how the notice of DOC@VERSION was delivered: counts per state and failures."""
+    from notifier import delivery_reports, notify, reports
+    from notifier.ledger.proof import notice_report
+
+    with notify.open_ledger(notify.repository_settings(repo)) as ledger:
+        result = notice_report(ledger, notice.replace("@", "/"))
+    click.echo(
+        delivery_reports.notice_report_text(result)
+        if fmt == "text"
+        else reports.to_json(result.to_dict()),
+        nl=False,
+    )
+
+
+@cli.command()
+@click.option("--notice", "notice", metavar="DOC@VERSION", help="Proof for one notice.")
+@click.option("--user", help="Proof for one user (application user id or address).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
+@click.pass_obj
+def proof(repo: Path, notice: str | None, user: str | None, fmt: str, output: Path | None) -> None:
+    """Export proof of notice: who, which version and hash, channel, when, provider id, events."""
+    from notifier import delivery_reports, notify
+    from notifier.errors import UsageError
+    from notifier.ledger.proof import proof_rows
+
+    if not notice and not user:
+        raise UsageError("nothing to prove", where="proof", fix="Give --notice or --user.")
+    with notify.open_ledger(notify.repository_settings(repo)) as ledger:
+        rows = proof_rows(ledger, notice=notice.replace("@", "/") if notice else None, user=user)
+        with delivery_reports.open_output(output) as stream:
+            count = delivery_reports.write_proof(rows, fmt, stream)
+    if output:
+        click.echo(f"{count} proof row(s) written to {output}", err=True)
+
+
 def _fail(error: NotifierError) -> NoReturn:
     click.echo(f"Error: {error.message}", err=True)
     sys.exit(error.exit_code)

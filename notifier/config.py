@@ -59,6 +59,15 @@ def _email(value: Any) -> str | None:
     )
 
 
+def _batch_size(value: Any) -> str | None:
+    return None if 1 <= value <= 1000 else "must be between 1 and 1000 (SendGrid's limit)"
+
+
+def _channel_list(value: Any) -> str | None:
+    unknown = [item for item in value if item not in ("email", "inapp")]
+    return f"has unknown channels {unknown}; use email and inapp" if unknown else None
+
+
 def _string_list(value: Any) -> str | None:
     if all(isinstance(item, str) and item.strip() for item in value):
         return None
@@ -99,6 +108,52 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("sender.name", str, "", "Name shown as the sender of notices."),
     Option("sender.email", str, "notices@example.com", "Address notices are sent from.", _email),
+    Option("sender.address", str, "", "Postal address printed at the foot of notices."),
+    Option(
+        "ledger_url",
+        str,
+        "",
+        "SQLAlchemy URL of the ledger; `NOTIFIER_DATABASE_URL` overrides it; empty: SQLite in "
+        "`state_dir`.",
+    ),
+    Option(
+        "templates_dir",
+        str,
+        "templates",
+        "Folder of e-mail templates that override the "
+        "built-in ones (`email/subject.txt`, `email/body.html`, `email/body.txt`).",
+        _relative_inside,
+    ),
+    Option(
+        "channels.material",
+        list,
+        ["email", "inapp"],
+        "Channels that announce a material release.",
+        _channel_list,
+    ),
+    Option(
+        "channels.editorial",
+        list,
+        ["inapp"],
+        "Channels that announce an editorial release.",
+        _channel_list,
+    ),
+    Option(
+        "channels.none", list, [], "Channels that announce a release without change.", _channel_list
+    ),
+    Option("sendgrid.category", str, "policy-notice", "Category of every notice e-mail."),
+    Option(
+        "sendgrid.asm_group_id",
+        int,
+        0,
+        "Unsubscribe group (0: none; a notice of changed "
+        "terms is transactional and normally has none).",
+        _not_negative,
+    ),
+    Option("sendgrid.sandbox", bool, False, "Validate requests without sending any e-mail."),
+    Option("sendgrid.timeout", float, 30.0, "Seconds to wait for SendGrid's answer.", _positive),
+    Option("sendgrid.batch_size", int, 1000, "Recipients per request (at most 1000).", _batch_size),
+    Option("sendgrid.threads", int, 4, "Requests in flight at once.", _positive),
     Option(
         "classify.topics",
         dict,
@@ -123,6 +178,19 @@ class SenderSettings:
 
     name: str = ""
     email: str = "notices@example.com"
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class SendGridOptions:
+    """``[tool.notifier.sendgrid]``: how notices go out through SendGrid."""
+
+    category: str = "policy-notice"
+    asm_group_id: int = 0
+    sandbox: bool = False
+    timeout: float = 30.0
+    batch_size: int = 1000
+    threads: int = 4
 
 
 @dataclass(frozen=True)
@@ -151,6 +219,15 @@ class Settings:
     state_dir: str = ".notifier"
     sender: SenderSettings = field(default_factory=SenderSettings)
     classify: ClassifySettings = field(default_factory=lambda: ClassifySettings())
+    sendgrid: SendGridOptions = field(default_factory=SendGridOptions)
+    channels: dict[str, list[str]] = field(default_factory=dict)
+    ledger_url: str = ""
+    templates_dir: str = "templates"
+
+    @property
+    def state_path(self) -> Path:
+        """Absolute path of the local state folder."""
+        return self.root / self.state_dir
 
     @property
     def policy_path(self) -> Path:
@@ -187,12 +264,28 @@ def settings_from_table(root: Path, table: Mapping[str, Any], *, where: str) -> 
         values[option.key] = value
     if problems:
         raise ConfigError(problems, where=where)
-    sender = SenderSettings(name=values.pop("sender.name"), email=values.pop("sender.email"))
+    sender = SenderSettings(
+        name=values.pop("sender.name"),
+        email=values.pop("sender.email"),
+        address=values.pop("sender.address"),
+    )
+    sendgrid = SendGridOptions(
+        **{
+            key.split(".", 1)[1]: values.pop(key)
+            for key in list(values)
+            if key.startswith("sendgrid.")
+        }
+    )
+    channels = {
+        key.split(".", 1)[1]: values.pop(key) for key in list(values) if key.startswith("channels.")
+    }
     classify = ClassifySettings(
         topics=values.pop("classify.topics"),
         product_names=tuple(values.pop("classify.product_names")),
     )
-    return Settings(root=root, sender=sender, classify=classify, **values)
+    return Settings(
+        root=root, sender=sender, classify=classify, sendgrid=sendgrid, channels=channels, **values
+    )
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> tuple[dict[str, Any], list[str]]:
@@ -223,6 +316,8 @@ def _unknown_key(key: str, known: Mapping[str, Option]) -> str:
 
 def _check_value(option: Option, value: Any) -> str | None:
     # bool is an int in Python; a boolean where a number is expected is a mistake.
+    if option.kind is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
     if not isinstance(value, option.kind) or (option.kind is int and isinstance(value, bool)):
         return f"'{option.key}' must be {option.kind.__name__}, not {type(value).__name__}"
     if option.check:

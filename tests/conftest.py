@@ -162,3 +162,31 @@ def dedent(text: str) -> str:
 
 
 TODAY = dt.date(2026, 11, 26)
+
+
+POSTGRES_URL = os.environ.get(
+    "NOTIFIER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _drop_ledger(url: str) -> None:
+    from sqlalchemy import create_engine
+
+    from notifier.ledger.schema import metadata
+
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        metadata.drop_all(connection)
+        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh ledger database: a SQLite file, or the test PostgreSQL database emptied."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+        return
+    _drop_ledger(POSTGRES_URL)
+    yield POSTGRES_URL
+    _drop_ledger(POSTGRES_URL)

@@ -85,8 +85,7 @@ class SiteContext:
         if key not in self._comparisons:
             before = self.previous(release)
             old = before.document.body if before else ""
-            self._comparisons[key] = compare(old, release.document.body,
-                                             vocabulary=self.vocabulary)
+            self._comparisons[key] = compare(old, release.document.body, vocabulary=self.vocabulary)
         return self._comparisons[key]
 
     def status(self, release: Release) -> str:

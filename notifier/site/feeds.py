@@ -26,13 +26,23 @@ def version_texts(context: SiteContext, doc: str) -> list[SiteFile]:
     for release in context.history.of(doc):
         model = parse_body(release.document.body)
         sections = [
-            {"heading": s.heading, "level": s.level, "anchor": s.anchor, "key": s.key,
-             "blocks": [{"kind": b.kind, "text": b.text, "depth": b.depth} for b in s.blocks]}
+            {
+                "heading": s.heading,
+                "level": s.level,
+                "anchor": s.anchor,
+                "key": s.key,
+                "blocks": [{"kind": b.kind, "text": b.text, "depth": b.depth} for b in s.blocks],
+            }
             for s in model.sections
         ]
-        data = {"document": doc, "version": str(release.version), "title": release.title,
-                "effective_date": release.effective_date.isoformat(),
-                "content_hash": release.content_hash, "sections": sections}
+        data = {
+            "document": doc,
+            "version": str(release.version),
+            "title": release.title,
+            "effective_date": release.effective_date.isoformat(),
+            "content_hash": release.content_hash,
+            "sections": sections,
+        }
         files.append(SiteFile(f"{version_dir(release)}text.json", _json(data)))
     return files
 
@@ -49,9 +59,11 @@ def notice(context: SiteContext, release: Release) -> dict[str, Any]:
         "status": context.status(release),
         "summary": release.summary,
         "acknowledgement_required": release.change is ChangeClass.MATERIAL,
-        "links": {"text": context.absolute(version_dir(release)),
-                  "redline": context.absolute(changes_dir(release)),
-                  "current": context.absolute(f"{release.doc_id}/")},
+        "links": {
+            "text": context.absolute(version_dir(release)),
+            "redline": context.absolute(changes_dir(release)),
+            "current": context.absolute(f"{release.doc_id}/"),
+        },
         "content_hash": release.content_hash,
     }
 
@@ -63,8 +75,11 @@ def notices_file(context: SiteContext) -> SiteFile:
         current = context.history.current(doc, context.today)
         shown = ([current] if current else []) + context.history.upcoming(doc, context.today)
         notices += [notice(context, release) for release in shown]
-    data = {"schema_version": NOTICES_SCHEMA_VERSION, "generated_for": context.today.isoformat(),
-            "notices": notices}
+    data = {
+        "schema_version": NOTICES_SCHEMA_VERSION,
+        "generated_for": context.today.isoformat(),
+        "notices": notices,
+    }
     return SiteFile("notices.json", _json(data))
 
 
@@ -74,8 +89,10 @@ def feeds(context: SiteContext) -> list[SiteFile]:
     material = [r for r in releases if r.change is ChangeClass.MATERIAL]
     return [
         SiteFile("feed.xml", _atom(context, releases, "feed.xml", "Policy changes")),
-        SiteFile("feed-material.xml",
-                 _atom(context, material, "feed-material.xml", "Material policy changes")),
+        SiteFile(
+            "feed-material.xml",
+            _atom(context, material, "feed-material.xml", "Material policy changes"),
+        ),
     ]
 
 
@@ -91,14 +108,19 @@ def _atom(context: SiteContext, releases: list[Release], path: str, title: str) 
     for release in releases:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         _text(entry, "id", context.absolute(version_dir(release)))
-        _text(entry, "title", f"{release.title} {release.version} ({release.change.value}), "
-                              f"effective {release.effective_date.isoformat()}")
+        _text(
+            entry,
+            "title",
+            f"{release.title} {release.version} ({release.change.value}), "
+            f"effective {release.effective_date.isoformat()}",
+        )
         _text(entry, "updated", release.date.isoformat())
         _text(entry, "published", release.date.isoformat())
         author = ET.SubElement(entry, f"{{{ATOM}}}author")
         _text(author, "name", release.author)
-        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate",
-                      href=context.absolute(changes_dir(release)))
+        ET.SubElement(
+            entry, f"{{{ATOM}}}link", rel="alternate", href=context.absolute(changes_dir(release))
+        )
         ET.SubElement(entry, f"{{{ATOM}}}category", term=release.change.value)
         _text(entry, "summary", release.summary)
     return bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=True)) + b"\n"

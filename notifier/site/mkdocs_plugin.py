@@ -49,8 +49,10 @@ class NotifierPlugin(BasePlugin[NotifierPluginConfig]):
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         if not config.use_directory_urls:
-            raise PluginError("notifier: the policy URLs (/<doc>/<version>/) need "
-                              "`use_directory_urls: true` in mkdocs.yml.")
+            raise PluginError(
+                "notifier: the policy URLs (/<doc>/<version>/) need "
+                "`use_directory_urls: true` in mkdocs.yml."
+            )
         for key, asset in (("extra_css", STYLESHEET), ("extra_javascript", SCRIPT)):
             if asset not in [str(item) for item in config[key]]:
                 config[key].append(asset)
@@ -82,19 +84,26 @@ class NotifierPlugin(BasePlugin[NotifierPluginConfig]):
             raise PluginError(f"notifier: {error.message}") from None
         for problem in view.history.problems:
             log.warning(f"{problem.location}: {problem.message} {problem.fix}")
-        context = SiteContext(view.history, clock.today(),
-                              site_url=config.site_url or view.settings.site_url,
-                              vocabulary=view.settings.classify.vocabulary())
+        context = SiteContext(
+            view.history,
+            clock.today(),
+            site_url=config.site_url or view.settings.site_url,
+            vocabulary=view.settings.classify.vocabulary(),
+        )
         return build_site(context)
 
     def _nav(self) -> list[Any]:
-        entries: list[Any] = [{escape(page.title): page.path} for page in self.content.pages
-                              if page.in_nav and page.path != "changes/index.md"]
+        entries: list[Any] = [
+            {escape(page.title): page.path}
+            for page in self.content.pages
+            if page.in_nav and page.path != "changes/index.md"
+        ]
         entries.append({"Changelog": "changes/index.md"})
         return entries
 
-    def on_page_content(self, html: str, /, *, page: Page, config: MkDocsConfig,
-                        files: Files) -> str:
+    def on_page_content(
+        self, html: str, /, *, page: Page, config: MkDocsConfig, files: Files
+    ) -> str:
         generated = self.pages.get(page.file.src_uri)
         if generated is not None:
             page.toc = get_toc(_toc_tokens(generated.toc))
@@ -107,8 +116,11 @@ class NotifierPlugin(BasePlugin[NotifierPluginConfig]):
         here = page.file.url if page.file.url.endswith("/") else ""
         items = [
             f'<li><a href="{relative(here, p.url_dir)}">{escape(p.title)}</a></li>'
-            for p in self.content.pages if p.in_nav and p.path.count("/") == 1
-            and p.path.endswith("/index.md") and p.path != "changes/index.md"
+            for p in self.content.pages
+            if p.in_nav
+            and p.path.count("/") == 1
+            and p.path.endswith("/index.md")
+            and p.path != "changes/index.md"
         ]
         return f'<ul class="policy-list">{"".join(items)}</ul>'
 
@@ -121,8 +133,12 @@ def _toc_tokens(entries: tuple[TocEntry, ...]) -> list[Any]:
         while stack[-1][0] >= entry.level:
             stack.pop()
         children: list[Any] = []
-        token = {"level": entry.level, "id": entry.anchor, "name": escape(entry.title),
-                 "children": children}
+        token = {
+            "level": entry.level,
+            "id": entry.anchor,
+            "name": escape(entry.title),
+            "children": children,
+        }
         stack[-1][1].append(token)
         stack.append((entry.level, children))
     return root

@@ -6,6 +6,7 @@ import datetime as dt
 from html import escape
 
 from notifier.compare import Comparison
+from notifier.notices import long_date
 from notifier.redline import redline_html_sections
 from notifier.releases import Release
 from notifier.site.content import (
@@ -18,13 +19,12 @@ from notifier.site.content import (
 from notifier.site.render import render_policy
 from notifier.site.sanitize import sanitize_html
 
-_CLASS_LABEL = {"none": "no change in wording", "editorial": "editorial change",
-                "material": "material change", "initial": "first version"}
-
-
-def long_date(day: dt.date) -> str:
-    """``1 March 2026``."""
-    return f"{day.day} {day:%B %Y}"
+_CLASS_LABEL = {
+    "none": "no change in wording",
+    "editorial": "editorial change",
+    "material": "material change",
+    "initial": "first version",
+}
 
 
 def _date(day: dt.date) -> str:
@@ -104,8 +104,10 @@ def archive_page(context: SiteContext, release: Release) -> SitePage:
     }[status]
     current = context.history.current(release.doc_id, context.today)
     if status != "current" and current is not None:
-        state += (f' <a href="{relative(here, f"{release.doc_id}/")}">Read the version in effect '
-                  "today</a>.")
+        state += (
+            f' <a href="{relative(here, f"{release.doc_id}/")}">Read the version in effect '
+            "today</a>."
+        )
     banner = f'<div class="admonition note policy-status {status}"><p>{state}</p></div>'
     rendered = render_policy(release.document.body, shift=_shift(release))
     body = banner + _meta(context, release, here) + rendered.html
@@ -118,11 +120,14 @@ def changes_page(context: SiteContext, release: Release) -> SitePage:
     here = changes_dir(release)
     before = context.previous(release)
     comparison = context.comparison(release)
-    against = (f'version <a href="{relative(here, version_dir(before))}">'
-               f"{escape(str(before.version))}</a>" if before else "nothing (first version)")
+    against = (
+        f'version <a href="{relative(here, version_dir(before))}">{escape(str(before.version))}</a>'
+        if before
+        else "nothing (first version)"
+    )
     summary = (
         '<div class="policy-meta">'
-        f"<p>Version <a href=\"{relative(here, version_dir(release))}\">"
+        f'<p>Version <a href="{relative(here, version_dir(release))}">'
         f"{escape(str(release.version))}</a>, effective {_date(release.effective_date)}, "
         f"compared with {against}. Declared: {_class_badge(release)}; detected: "
         f'<span class="change-class {comparison.classification}">'
@@ -156,37 +161,45 @@ def history_page(context: SiteContext, doc: str) -> SitePage:
     rows = []
     for release in reversed(context.history.of(doc)):
         rows.append(
-            f"<tr><td><a href=\"{relative(here, version_dir(release))}\">"
+            f'<tr><td><a href="{relative(here, version_dir(release))}">'
             f"{escape(str(release.version))}</a></td><td>{_date(release.effective_date)}</td>"
             f"<td>{_class_badge(release)}</td><td>{context.status(release)}</td>"
             f"<td>{escape(release.summary)}</td>"
             f'<td><a href="{relative(here, changes_dir(release))}">changes</a></td></tr>'
         )
     title = context.history.of(doc)[-1].title
-    table = ('<table class="policy-history"><thead><tr><th>Version</th><th>Effective</th>'
-             "<th>Change</th><th>Status</th><th>Summary</th><th>Redline</th></tr></thead>"
-             f"<tbody>{''.join(rows)}</tbody></table>")
-    feeds = (f'<p>Follow changes: <a href="{relative(here, "feed.xml")}">all releases</a> · '
-             f'<a href="{relative(here, "feed-material.xml")}">material changes only</a>.</p>')
-    return SitePage(f"{here}index.md", f"{title}: history", sanitize_html(table + feeds), (),
-                    True)
+    table = (
+        '<table class="policy-history"><thead><tr><th>Version</th><th>Effective</th>'
+        "<th>Change</th><th>Status</th><th>Summary</th><th>Redline</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+    feeds = (
+        f'<p>Follow changes: <a href="{relative(here, "feed.xml")}">all releases</a> · '
+        f'<a href="{relative(here, "feed-material.xml")}">material changes only</a>.</p>'
+    )
+    return SitePage(f"{here}index.md", f"{title}: history", sanitize_html(table + feeds), (), True)
 
 
 def compare_page(context: SiteContext, doc: str) -> SitePage:
     """``<doc>/compare/``: choose any two releases; the comparison runs in the browser."""
     releases = list(reversed(context.history.of(doc)))
-    options = "".join(f'<option value="{escape(str(r.version))}">{escape(str(r.version))} '
-                      f"({long_date(r.effective_date)})</option>" for r in releases)
+    options = "".join(
+        f'<option value="{escape(str(r.version))}">{escape(str(r.version))} '
+        f"({long_date(r.effective_date)})</option>"
+        for r in releases
+    )
     older = releases[1] if len(releases) > 1 else releases[0]
-    old_options = options.replace(f'value="{escape(str(older.version))}"',
-                                  f'value="{escape(str(older.version))}" selected', 1)
+    old_options = options.replace(
+        f'value="{escape(str(older.version))}"', f'value="{escape(str(older.version))}" selected', 1
+    )
     form = (
         f'<div class="policy-compare" data-notifier-compare="" data-document="{escape(doc)}">'
         '<p><label for="compare-old">From</label> '
         f'<select id="compare-old" name="old">{old_options}</select> '
         '<label for="compare-new">to</label> '
         f'<select id="compare-new" name="new">{options}</select> '
-        '<button type="button" class="md-button md-button--primary compare-run">Compare</button></p>'
+        '<button type="button" class="md-button md-button--primary compare-run">Compare'
+        "</button></p>"
         '<div class="compare-result" aria-live="polite"></div>'
         '<p class="compare-fallback">The comparison runs in your browser. Each release also has a '
         'ready-made redline against the one before it on the <a href="../history/">history</a> '
@@ -199,19 +212,21 @@ def compare_page(context: SiteContext, doc: str) -> SitePage:
 def changelog_page(context: SiteContext) -> SitePage:
     """``changes/``: every release of every policy, newest first."""
     here = "changes/"
-    releases = sorted(context.history.all(), key=lambda r: (r.effective_date, r.date),
-                      reverse=True)
+    releases = sorted(context.history.all(), key=lambda r: (r.effective_date, r.date), reverse=True)
     items = []
     for release in releases:
         items.append(
-            f"<li><p>{_date(release.effective_date)}: <a href=\"{relative(here, version_dir(release))}"
-            f'">{escape(release.title)} {escape(str(release.version))}</a> '
+            f"<li><p>{_date(release.effective_date)}: "
+            f'<a href="{relative(here, version_dir(release))}">'
+            f"{escape(release.title)} {escape(str(release.version))}</a> "
             f"{_class_badge(release)} ({context.status(release)}) · "
             f'<a href="{relative(here, changes_dir(release))}">what changed</a></p>'
             f"<p>{escape(release.summary)}</p></li>"
         )
-    feeds = (f'<p>Also as feeds: <a href="{relative(here, "feed.xml")}">all releases</a> · '
-             f'<a href="{relative(here, "feed-material.xml")}">material changes only</a> · '
-             f'<a href="{relative(here, "notices.json")}">notices.json</a>.</p>')
+    feeds = (
+        f'<p>Also as feeds: <a href="{relative(here, "feed.xml")}">all releases</a> · '
+        f'<a href="{relative(here, "feed-material.xml")}">material changes only</a> · '
+        f'<a href="{relative(here, "notices.json")}">notices.json</a>.</p>'
+    )
     body = f'<ul class="changelog">{"".join(items)}</ul>{feeds}'
     return SitePage("changes/index.md", "Changelog", sanitize_html(body), (), True)

@@ -1,0 +1,1 @@
+"""Channels that deliver notices: the outbox (files) and SendGrid. They never parse Markdown."""

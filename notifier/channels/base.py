@@ -1,0 +1,51 @@
+"""What a channel is: something that sends one batch of one notice and says what happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from notifier.channels.render import EmailContent
+from notifier.errors import NotifierError
+from notifier.ledger.queue import Batch
+from notifier.notices import Notice
+
+
+class StopSendingError(NotifierError):
+    """Sending must stop now (refused credentials, service down); nothing was marked sent."""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """Deliveries the provider accepted, with its message id."""
+
+    delivery_ids: list[int]
+    message_id: str | None
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Deliveries the provider refused for good, with its reason."""
+
+    delivery_ids: list[int]
+    error: str
+
+
+@dataclass
+class BatchOutcome:
+    """What happened to one batch: accepted and refused parts, and how many requests it took."""
+
+    accepted: list[Accepted] = field(default_factory=list)
+    refused: list[Refused] = field(default_factory=list)
+    requests: int = 0
+    retries: int = 0
+
+
+class Channel(Protocol):
+    """A way of delivering notices by e-mail."""
+
+    name: str
+
+    def send(self, batch: Batch, notice: Notice, content: EmailContent) -> BatchOutcome:
+        """Send one batch; raise :class:`StopSendingError` when nothing more can be sent."""
+        ...

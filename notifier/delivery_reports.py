@@ -1,0 +1,170 @@
+"""How sending, delivery reports and proof of notice are shown: terminal, JSON and CSV."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import IO, Any
+
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from notifier.ledger.proof import NoticeReport, ProofRow
+from notifier.notify import DryRun
+from notifier.sending import SendReport
+
+
+class SendProgress:
+    """A progress bar with rate and ETA on standard error (silent when not a terminal)."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self.progress: Progress | None = None
+        self.tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> SendProgress:
+        if self.enabled:
+            self.progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.speed:>8.0f}/s"),
+                TimeRemainingColumn(),
+                transient=True,
+            )
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress:
+            self.progress.stop()
+
+    def update(self, phase: str, done: int, total: int | None) -> None:
+        """Report progress of ``phase`` ("queue" or "send")."""
+        if not self.progress:
+            return
+        if phase not in self.tasks:
+            label = "Queueing recipients" if phase == "queue" else "Sending"
+            self.tasks[phase] = self.progress.add_task(label, total=total)
+        self.progress.update(self.tasks[phase], completed=done, total=total)
+
+
+def dry_run_dict(result: DryRun) -> dict[str, Any]:
+    """JSON-ready data."""
+    return {
+        "notice": result.notice.key,
+        "subject": result.subject,
+        "read": result.read,
+        "valid": result.valid,
+        "invalid": result.invalid,
+        "dry_run": True,
+    }
+
+
+def dry_run_text(result: DryRun) -> str:
+    """What a send would do."""
+    return (
+        f"Dry run for {result.notice.key}: nothing was sent or recorded.\n"
+        f"  subject: {result.subject}\n"
+        f"  recipients read: {result.read}, valid: {result.valid}, "
+        f"invalid: {result.invalid}\n"
+    )
+
+
+def send_dict(report: SendReport) -> dict[str, Any]:
+    """JSON-ready data."""
+    data = asdict(report)
+    data["ok"] = report.ok
+    return data
+
+
+def send_text(report: SendReport) -> str:
+    """The final summary of a send."""
+    rate = report.submitted / report.seconds if report.seconds else 0.0
+    loaded = report.loaded
+    recovery = report.recovery
+    lines = [
+        f"Notice {report.notice} via {report.channel}:",
+        f"  recipients read {loaded.read}: queued {loaded.queued}, duplicates "
+        f"{loaded.duplicates}, invalid {loaded.invalid}",
+        f"  this run: {report.submitted} accepted, {report.refused} refused, {report.batches} "
+        f"batch(es), {report.requests} request(s), {report.retries} retr(ies), "
+        f"{report.seconds:.1f} s ({rate:.0f}/s)",
+    ]
+    if recovery.released or recovery.unknown:
+        lines.append(
+            f"  recovered from a stopped run: {recovery.released} never sent, "
+            f"{recovery.unknown} with unknown outcome ({recovery.requeued} sent again)"
+        )
+    states = ", ".join(f"{state} {count}" for state, count in sorted(report.states.items()))
+    lines.append(f"  ledger: {states or 'empty'}")
+    if report.stopped:
+        lines.append(f"Stopped: {report.stopped}")
+    return "\n".join(lines) + "\n"
+
+
+def notice_report_text(report: NoticeReport) -> str:
+    """Counts per state and the failures with their reasons."""
+    lines = [f"Notice {report.notice}"]
+    for channel, states in sorted(report.states.items()):
+        total = sum(states.values())
+        parts = ", ".join(f"{state} {count}" for state, count in sorted(states.items()))
+        lines.append(f"  {channel}: {total} ({parts})")
+    if report.batches:
+        parts = ", ".join(f"{state} {count}" for state, count in sorted(report.batches.items()))
+        lines.append(f"  batches: {parts}")
+    if report.resent:
+        lines.append(f"  sent more than once after an unknown outcome: {report.resent}")
+    if report.failure_count:
+        lines.append(f"  failures ({report.failure_count}):")
+        lines += [f"    {f.channel} {f.address or f.user_id}: {f.error}" for f in report.failures]
+        if report.failure_count > len(report.failures):
+            lines.append(
+                f"    ... and {report.failure_count - len(report.failures)} more "
+                "(see --format json or notifier proof)"
+            )
+    return "\n".join(lines) + "\n"
+
+
+@contextmanager
+def open_output(path: Path | None) -> Iterator[IO[str]]:
+    """A file to write (newline handling left to csv), or standard output."""
+    if path is None:
+        yield sys.stdout
+        return
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        yield handle
+
+
+def write_proof(rows: Iterable[ProofRow], fmt: str, stream: IO[str]) -> int:
+    """Stream proof rows as CSV (with a header) or as a JSON array; return how many."""
+    count = 0
+    if fmt == "csv":
+        writer: Any = None
+        for row in rows:
+            data = row.to_dict()
+            if writer is None:
+                writer = csv.DictWriter(stream, fieldnames=list(data))
+                writer.writeheader()
+            writer.writerow(data)
+            count += 1
+        if writer is None:
+            stream.write(",".join(ProofRow.__dataclass_fields__) + "\r\n")
+        return count
+    stream.write("[")
+    for row in rows:
+        stream.write(("," if count else "") + "\n  " + json.dumps(row.to_dict()))
+        count += 1
+    stream.write("\n]\n")
+    return count

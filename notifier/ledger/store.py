@@ -1,0 +1,285 @@
+"""``NoticeLedger``: the database that proves who was notified of which version, when and how.
+
+SQLite by default (a file in the repository's state folder), PostgreSQL by URL. The schema is
+created and upgraded by Alembic migrations when the ledger is opened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from notifier.errors import NotifierError, UsageError
+from notifier.ledger.schema import deliveries, notices, recipients
+from notifier.notices import Notice
+from notifier.recipients import Recipient, address_key, address_problem
+
+LOAD_CHUNK = 5000
+
+
+def new_id(result: Any) -> int:
+    """The primary key of the row an INSERT created."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def utcnow() -> dt.datetime:
+    """Now, in UTC (the ledger stores UTC)."""
+    return dt.datetime.now(dt.UTC)
+
+
+class LedgerError(NotifierError):
+    """The ledger database cannot be used."""
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What loading recipients for a notice did."""
+
+    read: int = 0
+    queued: int = 0
+    duplicates: int = 0
+    invalid: int = 0
+
+    def __add__(self, other: LoadReport) -> LoadReport:
+        return LoadReport(
+            self.read + other.read,
+            self.queued + other.queued,
+            self.duplicates + other.duplicates,
+            self.invalid + other.invalid,
+        )
+
+
+def default_url(state_dir: Path) -> str:
+    """The SQLite ledger in the repository's state folder."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{state_dir / 'ledger.sqlite3'}"
+
+
+class NoticeLedger:
+    """Notices, recipients, deliveries and their events, on SQLite or PostgreSQL."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> NoticeLedger:
+        """Connect (creating or upgrading the schema) or raise a :class:`LedgerError`."""
+        try:
+            engine = create_engine(url, pool_pre_ping=True)
+        except (SQLAlchemyError, ValueError) as exc:
+            raise UsageError(
+                f"unusable ledger URL ({exc.__class__.__name__})",
+                where="NOTIFIER_DATABASE_URL",
+                fix="Use sqlite:///path/ledger.sqlite3 or postgresql+psycopg://user@host/db.",
+            ) from None
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        ledger = cls(engine)
+        if migrate:
+            ledger.migrate()
+        return ledger
+
+    def migrate(self) -> None:
+        """Bring the schema to the latest migration."""
+        config = Config()
+        config.set_main_option(
+            "script_location", str(resources.files("notifier.ledger").joinpath("migrations"))
+        )
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except OperationalError as exc:
+            raise LedgerError(
+                "cannot open the ledger database",
+                where=_safe_url(self.engine),
+                fix=f"Check that it is reachable and writable ({exc.orig}).",
+            ) from None
+
+    def close(self) -> None:
+        """Release the connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> NoticeLedger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- notices ------------------------------------------------------------------------------
+
+    def save_notice(self, notice: Notice) -> int:
+        """Store a notice once (by its key) and return its id."""
+        with self.engine.begin() as connection:
+            existing = connection.scalar(select(notices.c.id).where(notices.c.key == notice.key))
+            if existing is not None:
+                return int(existing)
+            result = connection.execute(
+                insert(notices).values(
+                    key=notice.key,
+                    document=notice.document,
+                    version=notice.version,
+                    title=notice.title,
+                    change_class=notice.change_class,
+                    summary=notice.summary,
+                    effective_date=notice.effective_date.isoformat(),
+                    content_hash=notice.content_hash,
+                    text_url=notice.text_url,
+                    redline_url=notice.redline_url,
+                    material_changes=json.dumps(list(notice.material_changes)),
+                    commit=notice.commit,
+                    created_at=utcnow(),
+                )
+            )
+            return new_id(result)
+
+    def notice_id(self, key: str) -> int:
+        """The id of a stored notice, or a usage error naming the known ones."""
+        with self.engine.connect() as connection:
+            found = connection.scalar(select(notices.c.id).where(notices.c.key == key))
+            if found is None:
+                known = connection.scalars(select(notices.c.key).order_by(notices.c.id)).all()
+                raise UsageError(
+                    f"no notice '{key}' in the ledger",
+                    where=_safe_url(self.engine),
+                    fix="Known notices: " + (", ".join(known) or "none yet") + ".",
+                )
+            return int(found)
+
+    def load_notice(self, key: str) -> Notice:
+        """A stored notice."""
+        with self.engine.connect() as connection:
+            row = connection.execute(select(notices).where(notices.c.key == key)).mappings().one()
+        return Notice(
+            key=row["key"],
+            document=row["document"],
+            version=row["version"],
+            title=row["title"],
+            change_class=row["change_class"],
+            summary=row["summary"],
+            effective_date=dt.date.fromisoformat(row["effective_date"]),
+            content_hash=row["content_hash"],
+            text_url=row["text_url"],
+            redline_url=row["redline_url"],
+            commit=row["commit"],
+            material_changes=tuple(json.loads(row["material_changes"])),
+        )
+
+    # -- recipients ---------------------------------------------------------------------------
+
+    def queue(
+        self, notice_id: int, channel: str, people: Iterable[Recipient]
+    ) -> Iterator[LoadReport]:
+        """Add recipients to a notice's queue for ``channel``, a chunk at a time.
+
+        Invalid addresses are recorded as ``failed`` with the reason; an address or user already
+        queued for the notice is counted as a duplicate and not queued again. Yields one report
+        per chunk (for progress); memory stays flat whatever the number of recipients.
+        """
+        source = iter(people)
+        while chunk := list(islice(source, LOAD_CHUNK)):
+            with self.engine.begin() as connection:
+                yield self._queue_chunk(connection, notice_id, channel, chunk)
+
+    def _queue_chunk(
+        self, connection: Connection, notice_id: int, channel: str, chunk: list[Recipient]
+    ) -> LoadReport:
+        now = utcnow()
+        people = {person.user_key: person for person in chunk}
+        self._upsert_recipients(connection, people.values(), now)
+        query = select(recipients.c.user_key, recipients.c.id).where(
+            recipients.c.user_key.in_(list(people))
+        )
+        ids: dict[str, int] = {row[0]: row[1] for row in connection.execute(query)}
+        valid_rows: list[dict[str, Any]] = []
+        invalid_rows: list[dict[str, Any]] = []
+        for key, person in people.items():
+            problem = address_problem(person.email) if channel == "email" else None
+            row = {
+                "notice_id": notice_id,
+                "recipient_id": ids[key],
+                "channel": channel,
+                "address": person.email.strip() if channel == "email" else None,
+                "address_key": (
+                    address_key(person.email) if channel == "email" and not problem else None
+                ),
+                "state": "failed" if problem else "pending",
+                "error": f"invalid address: {problem}" if problem else None,
+                "attempts": 0,
+                "created_at": now,
+                "final_at": now if problem else None,
+            }
+            (invalid_rows if problem else valid_rows).append(row)
+        queued = self._insert_ignoring_conflicts(connection, deliveries, valid_rows)
+        invalid = self._insert_ignoring_conflicts(connection, deliveries, invalid_rows)
+        return LoadReport(
+            read=len(chunk),
+            queued=queued,
+            duplicates=len(chunk) - queued - invalid,
+            invalid=invalid,
+        )
+
+    def _upsert_recipients(
+        self, connection: Connection, people: Iterable[Recipient], now: dt.datetime
+    ) -> None:
+        rows = [
+            {
+                "user_key": p.user_key,
+                "user_id": p.user_id,
+                "email": p.email.strip() or None,
+                "locale": p.locale,
+                "first_seen_at": now,
+            }
+            for p in people
+        ]
+        dialect = postgresql if self.dialect == "postgresql" else sqlite
+        statement = dialect.insert(recipients)
+        statement = statement.on_conflict_do_update(
+            index_elements=["user_key"],
+            set_={
+                "email": func.coalesce(statement.excluded.email, recipients.c.email),
+                "locale": func.coalesce(statement.excluded.locale, recipients.c.locale),
+            },
+        )
+        connection.execute(statement, rows)
+
+    def _insert_ignoring_conflicts(
+        self, connection: Connection, table: Any, rows: list[dict[str, Any]]
+    ) -> int:
+        if not rows:
+            return 0
+        dialect = postgresql if self.dialect == "postgresql" else sqlite
+        # RETURNING counts the rows really inserted (executemany's rowcount is not reliable).
+        statement = dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
+        return len(connection.execute(statement, rows).all())
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # WAL lets readers (reports, the web app) work while a sender writes; NORMAL sync is safe
+    # under WAL (a power cut may lose the last commits, never corrupt the file).
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _safe_url(engine: Engine) -> str:
+    """The database URL without its password (secrets never reach messages or logs)."""
+    return engine.url.render_as_string(hide_password=True)

@@ -1,0 +1,182 @@
+"""Library entry points for notices: prepare, preview, send, report and prove them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from notifier.channels.base import Channel
+from notifier.channels.render import EmailContent, Sender, render_email
+from notifier.compare import compare
+from notifier.config import Settings
+from notifier.errors import UsageError
+from notifier.frontmatter import Version
+from notifier.ledger.store import NoticeLedger, default_url
+from notifier.notices import Notice, notice_for
+from notifier.recipients import Recipient, address_problem
+from notifier.sending import (
+    Progress,
+    SendOptions,
+    SendReport,
+    deliver,
+    queue_recipients,
+)
+from notifier.workspace import read_history
+
+ENV_DATABASE = "NOTIFIER_DATABASE_URL"
+ENV_API_KEY = "SENDGRID_API_KEY"
+ENV_API_URL = "SENDGRID_API_URL"
+
+
+@dataclass(frozen=True)
+class PreparedNotice:
+    """A release turned into a notice, with the repository settings it was read with."""
+
+    notice: Notice
+    settings: Settings
+
+    @property
+    def sender(self) -> Sender:
+        """Who the notice comes from."""
+        sender = self.settings.sender
+        return Sender(sender.email, sender.name, sender.address)
+
+    def content(self) -> EmailContent:
+        """The notice rendered as an e-mail, with the repository's templates if any."""
+        return render_email(
+            self.notice, self.sender, self.settings.root / self.settings.templates_dir
+        )
+
+
+def prepare(repo: Path, spec: str) -> PreparedNotice:
+    """The notice of release ``DOC@VERSION`` of the repository at ``repo``."""
+    doc, at, version = spec.partition("@")
+    if not at or not doc or not version:
+        raise UsageError(
+            f"'{spec}' is not DOC@VERSION",
+            where="NOTICE",
+            fix="Name the release, e.g. `privacy@1.1` (see `notifier history`).",
+        )
+    view = read_history(repo)
+    releases = view.history.of(doc)
+    for index, release in enumerate(releases):
+        if release.version == Version(version):
+            before = releases[index - 1].document.body if index else ""
+            comparison = compare(
+                before, release.document.body, vocabulary=view.settings.classify.vocabulary()
+            )
+            site_url = view.settings.site_url or "https://policies.example.com/"
+            return PreparedNotice(notice_for(release, comparison, site_url=site_url), view.settings)
+    known = ", ".join(f"{doc}@{r.version}" for r in releases) or "none"
+    raise UsageError(
+        f"no release {spec}", where=view.history.ref, fix=f"Releases of '{doc}': {known}."
+    )
+
+
+def repository_settings(repo: Path) -> Settings:
+    """The settings of the repository at ``repo``."""
+    from notifier.config import load_settings
+    from notifier.history import PolicyRepository
+
+    with PolicyRepository(repo) as repository:
+        return load_settings(repository.root)
+
+
+def write_preview(prepared: PreparedNotice, folder: Path) -> list[Path]:
+    """Write ``email.html``, ``email.txt`` and ``email.eml`` of the notice into ``folder``."""
+    import email.policy
+
+    from notifier.channels.outbox import build_message
+
+    content = prepared.content()
+    folder.mkdir(parents=True, exist_ok=True)
+    message = build_message(content, prepared.sender, "recipient@example.com", prepared.notice, 0)
+    files = {
+        "email.html": content.html.encode("utf-8"),
+        "email.txt": f"Subject: {content.subject}\n\n{content.text}".encode(),
+        "email.eml": message.as_bytes(policy=email.policy.SMTP),
+    }
+    written = []
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+        written.append(folder / name)
+    return written
+
+
+def ledger_url(settings: Settings) -> str:
+    """``NOTIFIER_DATABASE_URL``, else ``ledger_url`` in the configuration, else SQLite."""
+    return os.environ.get(ENV_DATABASE) or settings.ledger_url or default_url(settings.state_path)
+
+
+def open_ledger(settings: Settings) -> NoticeLedger:
+    """The ledger of this repository."""
+    return NoticeLedger.open(ledger_url(settings))
+
+
+def make_channel(name: str, prepared: PreparedNotice) -> Channel:
+    """The ``outbox`` or ``sendgrid`` channel, configured from settings and environment."""
+    if name == "outbox":
+        from notifier.channels.outbox import OutboxChannel
+
+        return OutboxChannel(prepared.settings.state_path / "outbox", prepared.sender)
+    if name == "sendgrid":
+        from notifier.channels.sendgrid import DEFAULT_API_URL, SendGridChannel, SendGridSettings
+
+        key = os.environ.get(ENV_API_KEY, "")
+        if not key:
+            raise UsageError(
+                f"{ENV_API_KEY} is not set",
+                where="environment",
+                fix="Export the API key (in CI, from the secrets store), or use --channel outbox.",
+            )
+        options = prepared.settings.sendgrid
+        settings = SendGridSettings(
+            api_key=key,
+            api_url=os.environ.get(ENV_API_URL) or DEFAULT_API_URL,
+            timeout=float(options.timeout),
+            category=options.category,
+            asm_group_id=options.asm_group_id or None,
+            sandbox=options.sandbox,
+        )
+        return SendGridChannel(settings, prepared.sender)
+    raise UsageError(f"unknown channel '{name}'", where="--channel", fix="Use outbox or sendgrid.")
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """What a send would do, computed without writing anything."""
+
+    notice: Notice
+    subject: str
+    read: int
+    valid: int
+    invalid: int
+
+
+def dry_run(prepared: PreparedNotice, people: Iterable[Recipient]) -> DryRun:
+    """Validate the recipients and render the notice, writing nothing."""
+    read = invalid = 0
+    for person in people:
+        read += 1
+        invalid += address_problem(person.email) is not None
+    content = prepared.content()
+    return DryRun(prepared.notice, content.subject, read, read - invalid, invalid)
+
+
+def send(
+    prepared: PreparedNotice,
+    people: Iterable[Recipient],
+    channel: Channel,
+    options: SendOptions,
+    progress: Progress | None = None,
+) -> SendReport:
+    """Queue ``people`` for the notice and deliver every pending e-mail (resumable)."""
+    content = prepared.content()
+    report = SendReport(prepared.notice.key, channel.name)
+    with open_ledger(prepared.settings) as ledger:
+        notice_id = ledger.save_notice(prepared.notice)
+        report.loaded = queue_recipients(ledger, notice_id, people, progress)
+        deliver(ledger, prepared.notice, content, channel, options, report, progress)
+    return report
