@@ -312,6 +312,24 @@ def proof(repo: Path, notice: str | None, user: str | None, fmt: str, output: Pa
         click.echo(f"{count} proof row(s) written to {output}", err=True)
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.pass_obj
+def serve(repo: Path, host: str, port: int) -> None:
+    """Serve the SendGrid Event Webhook (POST /webhooks/sendgrid) and GET /healthz.
+
+    The webhook's verification key comes from SENDGRID_WEBHOOK_PUBLIC_KEY; without it every
+    webhook request is refused.
+    """
+    import uvicorn
+
+    from notifier import notify
+
+    app = notify.web_app(notify.repository_settings(repo))
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
+
+
 def _fail(error: NotifierError) -> NoReturn:
     click.echo(f"Error: {error.message}", err=True)
     sys.exit(error.exit_code)

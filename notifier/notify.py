@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from notifier.channels.base import Channel
 from notifier.channels.render import EmailContent, Sender, render_email
@@ -28,6 +29,7 @@ from notifier.workspace import read_history
 ENV_DATABASE = "NOTIFIER_DATABASE_URL"
 ENV_API_KEY = "SENDGRID_API_KEY"
 ENV_API_URL = "SENDGRID_API_URL"
+ENV_WEBHOOK_KEY = "SENDGRID_WEBHOOK_PUBLIC_KEY"
 
 
 @dataclass(frozen=True)
@@ -180,3 +182,12 @@ def send(
         report.loaded = queue_recipients(ledger, notice_id, people, progress)
         deliver(ledger, prepared.notice, content, channel, options, report, progress)
     return report
+
+
+def web_app(settings: Settings) -> Any:
+    """The ASGI app of ``notifier serve`` for this repository's ledger."""
+    from notifier.web.app import create_app
+    from notifier.webhook import WebhookVerifier
+
+    key = os.environ.get(ENV_WEBHOOK_KEY, "").strip()
+    return create_app(open_ledger(settings), WebhookVerifier(key) if key else None)

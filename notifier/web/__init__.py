@@ -1,0 +1,1 @@
+"""The HTTP side: SendGrid's Event Webhook (and, later, the in-app notice API)."""
