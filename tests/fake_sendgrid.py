@@ -44,6 +44,8 @@ class FakeState:
     payloads: list[dict[str, Any]] = field(default_factory=list)
     keep_payloads: bool = True
     delay: float = 0.0  # seconds to wait before answering any request
+    count_only: bool = False  # for benchmarks: count recipients instead of recording them
+    accepted_count: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_fault(self) -> str | None:
@@ -124,6 +126,10 @@ class _Handler(BaseHTTPRequestHandler):
     def _accept(self, payload: dict[str, Any]) -> None:
         message_id = uuid.uuid4().hex[:22]
         with self.state.lock:
+            self.state.accepted_count += len(payload["personalizations"])
+            if self.state.count_only:
+                self._send_accepted(message_id)
+                return
             if self.state.keep_payloads:
                 self.state.payloads.append(payload)
             for person in payload["personalizations"]:
@@ -131,6 +137,9 @@ class _Handler(BaseHTTPRequestHandler):
                     self.state.accepted.append(
                         Accepted(to["email"], dict(person.get("custom_args", {})), message_id)
                     )
+        self._send_accepted(message_id)
+
+    def _send_accepted(self, message_id: str) -> None:
         self.send_response(202)
         self.send_header("X-Message-Id", message_id)
         self.send_header("Content-Length", "0")

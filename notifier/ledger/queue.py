@@ -157,10 +157,13 @@ class DeliveryQueue:
     ) -> None:
         """The provider accepted these deliveries of ``batch``."""
         now = utcnow()
+        rows = deliveries.c.batch_id == batch.id
+        if len(delivery_ids) != len(batch.items):  # a part of a split batch
+            rows = rows & deliveries.c.id.in_(delivery_ids)
         with self.engine.begin() as connection:
             connection.execute(
                 update(deliveries)
-                .where(deliveries.c.id.in_(delivery_ids), deliveries.c.batch_id == batch.id)
+                .where(rows, deliveries.c.state == "claimed")
                 .values(
                     state="submitted",
                     provider=provider,
@@ -178,10 +181,13 @@ class DeliveryQueue:
     def mark_failed(self, batch: Batch, delivery_ids: list[int], error: str) -> None:
         """These deliveries cannot be sent (the provider refused them): final."""
         now = utcnow()
+        rows = deliveries.c.batch_id == batch.id
+        if len(delivery_ids) != len(batch.items):  # a part of a split batch
+            rows = rows & deliveries.c.id.in_(delivery_ids)
         with self.engine.begin() as connection:
             connection.execute(
                 update(deliveries)
-                .where(deliveries.c.id.in_(delivery_ids), deliveries.c.batch_id == batch.id)
+                .where(rows, deliveries.c.state == "claimed")
                 .values(state="failed", error=error[:2000], final_at=now)
             )
             # A batch split to isolate refused addresses may have had other parts accepted.

@@ -17,12 +17,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from notifier.errors import NotifierError, UsageError
-from notifier.ledger.schema import deliveries, notices, recipients
+from notifier.ledger.schema import deliveries, notices
 from notifier.notices import Notice
 from notifier.recipients import Recipient, address_key, address_problem
 
@@ -199,74 +198,86 @@ class NoticeLedger:
     def _queue_chunk(
         self, connection: Connection, notice_id: int, channel: str, chunk: list[Recipient]
     ) -> LoadReport:
-        now = utcnow()
+        # Plain DB-API executemany: for millions of rows, building SQLAlchemy parameters per row
+        # costs more than the database's work.
+        now = self._timestamp(utcnow())
         people = {person.user_key: person for person in chunk}
-        self._upsert_recipients(connection, people.values(), now)
-        query = select(recipients.c.user_key, recipients.c.id).where(
-            recipients.c.user_key.in_(list(people))
-        )
-        ids: dict[str, int] = {row[0]: row[1] for row in connection.execute(query)}
-        valid_rows: list[dict[str, Any]] = []
-        invalid_rows: list[dict[str, Any]] = []
-        for key, person in people.items():
-            problem = address_problem(person.email) if channel == "email" else None
-            row = {
-                "notice_id": notice_id,
-                "recipient_id": ids[key],
-                "channel": channel,
-                "address": person.email.strip() if channel == "email" else None,
-                "address_key": (
-                    address_key(person.email) if channel == "email" and not problem else None
-                ),
-                "state": "failed" if problem else "pending",
-                "error": f"invalid address: {problem}" if problem else None,
-                "attempts": 0,
-                "created_at": now,
-                "final_at": now if problem else None,
-            }
-            (invalid_rows if problem else valid_rows).append(row)
-        queued = self._insert_ignoring_conflicts(connection, deliveries, valid_rows)
-        invalid = self._insert_ignoring_conflicts(connection, deliveries, invalid_rows)
+        cursor = connection.connection.cursor()
+        try:
+            cursor.executemany(
+                self._sql(_UPSERT_RECIPIENT),
+                [
+                    (p.user_key, p.user_id, p.email.strip() or None, p.locale, now)
+                    for p in people.values()
+                ],
+            )
+            valid, invalid = [], []
+            for key, person in people.items():
+                problem = address_problem(person.email) if channel == "email" else None
+                address = person.email.strip() if channel == "email" else None
+                if problem:
+                    invalid.append(
+                        (
+                            notice_id,
+                            channel,
+                            address,
+                            None,
+                            "failed",
+                            f"invalid address: {problem}",
+                            now,
+                            now,
+                            key,
+                        )
+                    )
+                else:
+                    valid.append(
+                        (
+                            notice_id,
+                            channel,
+                            address,
+                            address_key(person.email) if address else None,
+                            "pending",
+                            None,
+                            now,
+                            None,
+                            key,
+                        )
+                    )
+            queued = self._insert_deliveries(cursor, valid)
+            failed = self._insert_deliveries(cursor, invalid)
+        finally:
+            cursor.close()
         return LoadReport(
-            read=len(chunk),
-            queued=queued,
-            duplicates=len(chunk) - queued - invalid,
-            invalid=invalid,
+            read=len(chunk), queued=queued, duplicates=len(chunk) - queued - failed, invalid=failed
         )
 
-    def _upsert_recipients(
-        self, connection: Connection, people: Iterable[Recipient], now: dt.datetime
-    ) -> None:
-        rows = [
-            {
-                "user_key": p.user_key,
-                "user_id": p.user_id,
-                "email": p.email.strip() or None,
-                "locale": p.locale,
-                "first_seen_at": now,
-            }
-            for p in people
-        ]
-        dialect = postgresql if self.dialect == "postgresql" else sqlite
-        statement = dialect.insert(recipients)
-        statement = statement.on_conflict_do_update(
-            index_elements=["user_key"],
-            set_={
-                "email": func.coalesce(statement.excluded.email, recipients.c.email),
-                "locale": func.coalesce(statement.excluded.locale, recipients.c.locale),
-            },
-        )
-        connection.execute(statement, rows)
-
-    def _insert_ignoring_conflicts(
-        self, connection: Connection, table: Any, rows: list[dict[str, Any]]
-    ) -> int:
+    def _insert_deliveries(self, cursor: Any, rows: list[tuple[Any, ...]]) -> int:
         if not rows:
             return 0
-        dialect = postgresql if self.dialect == "postgresql" else sqlite
-        # RETURNING counts the rows really inserted (executemany's rowcount is not reliable).
-        statement = dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
-        return len(connection.execute(statement, rows).all())
+        cursor.executemany(self._sql(_INSERT_DELIVERY), rows)
+        return max(int(cursor.rowcount), 0)  # rows really inserted (conflicts skipped)
+
+    def _sql(self, statement: str) -> str:
+        return statement if self.dialect == "sqlite" else statement.replace("?", "%s")
+
+    def _timestamp(self, value: dt.datetime) -> Any:
+        """A timestamp as this database's driver stores it for SQLAlchemy to read back."""
+        processor = deliveries.c.created_at.type.bind_processor(self.engine.dialect)
+        return processor(value) if processor else value
+
+
+_UPSERT_RECIPIENT = (
+    "INSERT INTO recipients (user_key, user_id, email, locale, first_seen_at) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_key) DO UPDATE SET "
+    "email = COALESCE(excluded.email, recipients.email), "
+    "locale = COALESCE(excluded.locale, recipients.locale)"
+)
+_INSERT_DELIVERY = (
+    "INSERT INTO deliveries (notice_id, recipient_id, channel, address, address_key, state, "
+    "error, attempts, created_at, final_at) "
+    "SELECT ?, id, ?, ?, ?, ?, ?, 0, ?, ? FROM recipients WHERE user_key = ? "
+    "ON CONFLICT DO NOTHING"
+)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
