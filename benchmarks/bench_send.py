@@ -54,13 +54,29 @@ def bare_pass(path: Path) -> int:
 
 
 def _send(repo: Path, people: Path, url: str, ledger: str) -> tuple[float, float]:
-    env = dict(os.environ, SENDGRID_API_KEY=API_KEY, SENDGRID_API_URL=url,
-               NOTIFIER_DATABASE_URL=ledger)
+    env = dict(
+        os.environ, SENDGRID_API_KEY=API_KEY, SENDGRID_API_URL=url, NOTIFIER_DATABASE_URL=ledger
+    )
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "notifier", "send", "privacy@2.0",
-                                "--recipients", str(people), "--channel", "sendgrid",
-                                "--format", "json"], cwd=repo, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "notifier",
+            "send",
+            "privacy@2.0",
+            "--recipients",
+            str(people),
+            "--channel",
+            "sendgrid",
+            "--format",
+            "json",
+        ],
+        cwd=repo,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
     if status != 0:
@@ -77,11 +93,15 @@ def run(count: int = int(os.environ.get("BENCH_RECIPIENTS", "1000000"))) -> dict
         start = time.perf_counter()
         payloads = bare_pass(people)
         floor = time.perf_counter() - start
-        print(f"send: {count} recipients, batch {BATCH}; bare pass (read, validate, build "
-              f"{payloads} payloads): {floor:.1f} s ({count / floor:,.0f}/s)")
+        print(
+            f"send: {count} recipients, batch {BATCH}; bare pass (read, validate, build "
+            f"{payloads} payloads): {floor:.1f} s ({count / floor:,.0f}/s)"
+        )
         results = {"floor_s": floor}
-        for name, ledger in (("sqlite", f"sqlite:///{root / 'ledger.sqlite3'}"),
-                             ("postgresql", POSTGRES_URL)):
+        for name, ledger in (
+            ("sqlite", f"sqlite:///{root / 'ledger.sqlite3'}"),
+            ("postgresql", POSTGRES_URL),
+        ):
             repo = build_site_repo(root / f"repo-{name}")
             if name == "postgresql":
                 _drop_ledger(POSTGRES_URL)
@@ -89,9 +109,11 @@ def run(count: int = int(os.environ.get("BENCH_RECIPIENTS", "1000000"))) -> dict
                 state.count_only = True
                 elapsed, peak = _send(repo.path, people, url, ledger)
             expected = math.ceil(count / BATCH)
-            print(f"  {name:<10} {elapsed:6.1f} s  {count / elapsed:8,.0f} recipients/s  "
-                  f"{state.requests} requests (expected {expected})  peak {peak:.0f} MB  "
-                  f"ratio to floor {elapsed / floor:.1f}x  accepted {state.accepted_count}")
+            print(
+                f"  {name:<10} {elapsed:6.1f} s  {count / elapsed:8,.0f} recipients/s  "
+                f"{state.requests} requests (expected {expected})  peak {peak:.0f} MB  "
+                f"ratio to floor {elapsed / floor:.1f}x  accepted {state.accepted_count}"
+            )
             results[f"{name}_s"] = elapsed
             if name == "postgresql":
                 _drop_ledger(POSTGRES_URL)

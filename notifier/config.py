@@ -141,6 +141,24 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "channels.none", list, [], "Channels that announce a release without change.", _channel_list
     ),
+    Option("inapp.audience", str, "policy-notifier", "`aud` that user tokens must carry."),
+    Option(
+        "inapp.allowed_origins",
+        list,
+        [],
+        "Origins of the application pages allowed to call the notice API from a browser (CORS).",
+        _string_list,
+    ),
+    Option(
+        "inapp.acknowledge",
+        list,
+        ["material"],
+        "Classes of change the user must acknowledge in the app.",
+        _string_list,
+    ),
+    Option(
+        "inapp.token_lifetime", int, 3600, "Longest accepted token lifetime, in seconds.", _positive
+    ),
     Option("sendgrid.category", str, "policy-notice", "Category of every notice e-mail."),
     Option(
         "sendgrid.asm_group_id",
@@ -208,6 +226,16 @@ class ClassifySettings:
 
 
 @dataclass(frozen=True)
+class InAppOptions:
+    """``[tool.notifier.inapp]``: the in-app notice API."""
+
+    audience: str = "policy-notifier"
+    allowed_origins: tuple[str, ...] = ()
+    acknowledge: tuple[str, ...] = ("material",)
+    token_lifetime: int = 3600
+
+
+@dataclass(frozen=True)
 class Settings:
     """Validated ``[tool.notifier]`` settings of one repository."""
 
@@ -220,6 +248,7 @@ class Settings:
     sender: SenderSettings = field(default_factory=SenderSettings)
     classify: ClassifySettings = field(default_factory=lambda: ClassifySettings())
     sendgrid: SendGridOptions = field(default_factory=SendGridOptions)
+    inapp: InAppOptions = field(default_factory=InAppOptions)
     channels: dict[str, list[str]] = field(default_factory=dict)
     ledger_url: str = ""
     templates_dir: str = "templates"
@@ -264,28 +293,35 @@ def settings_from_table(root: Path, table: Mapping[str, Any], *, where: str) -> 
         values[option.key] = value
     if problems:
         raise ConfigError(problems, where=where)
-    sender = SenderSettings(
-        name=values.pop("sender.name"),
-        email=values.pop("sender.email"),
-        address=values.pop("sender.address"),
+    sender = SenderSettings(**_pop_table(values, "sender"))
+    sendgrid = SendGridOptions(**_pop_table(values, "sendgrid"))
+    channels = _pop_table(values, "channels")
+    inapp = _pop_table(values, "inapp")
+    inapp_options = InAppOptions(
+        audience=inapp["audience"],
+        allowed_origins=tuple(inapp["allowed_origins"]),
+        acknowledge=tuple(inapp["acknowledge"]),
+        token_lifetime=inapp["token_lifetime"],
     )
-    sendgrid = SendGridOptions(
-        **{
-            key.split(".", 1)[1]: values.pop(key)
-            for key in list(values)
-            if key.startswith("sendgrid.")
-        }
-    )
-    channels = {
-        key.split(".", 1)[1]: values.pop(key) for key in list(values) if key.startswith("channels.")
-    }
-    classify = ClassifySettings(
-        topics=values.pop("classify.topics"),
-        product_names=tuple(values.pop("classify.product_names")),
+    classify = _pop_table(values, "classify")
+    classify_settings = ClassifySettings(
+        topics=classify["topics"], product_names=tuple(classify["product_names"])
     )
     return Settings(
-        root=root, sender=sender, classify=classify, sendgrid=sendgrid, channels=channels, **values
+        root=root,
+        sender=sender,
+        classify=classify_settings,
+        sendgrid=sendgrid,
+        channels=channels,
+        inapp=inapp_options,
+        **values,
     )
+
+
+def _pop_table(values: dict[str, Any], table: str) -> dict[str, Any]:
+    """Remove the keys ``<table>.<name>`` from ``values`` and return them by name."""
+    prefix = table + "."
+    return {key[len(prefix) :]: values.pop(key) for key in list(values) if key.startswith(prefix)}
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> tuple[dict[str, Any], list[str]]:

@@ -30,6 +30,7 @@ ENV_DATABASE = "NOTIFIER_DATABASE_URL"
 ENV_API_KEY = "SENDGRID_API_KEY"
 ENV_API_URL = "SENDGRID_API_URL"
 ENV_WEBHOOK_KEY = "SENDGRID_WEBHOOK_PUBLIC_KEY"
+ENV_TOKEN_SECRET = "NOTIFIER_TOKEN_SECRET"
 
 
 @dataclass(frozen=True)
@@ -190,4 +191,29 @@ def web_app(settings: Settings) -> Any:
     from notifier.webhook import WebhookVerifier
 
     key = os.environ.get(ENV_WEBHOOK_KEY, "").strip()
-    return create_app(open_ledger(settings), WebhookVerifier(key) if key else None)
+    secret = os.environ.get(ENV_TOKEN_SECRET, "")
+    inapp = inapp_settings(settings, secret) if secret else None
+    return create_app(open_ledger(settings), WebhookVerifier(key) if key else None, inapp)
+
+
+def inapp_settings(settings: Settings, secret: str) -> Any:
+    """The notice API's settings: token checks, and which classes the app shows."""
+    from notifier.notices import DEFAULT_CHANNELS, INAPP
+    from notifier.web.notices_api import InAppSettings
+    from notifier.web.tokens import TokenSettings
+
+    if len(secret) < 32:
+        raise UsageError(
+            f"{ENV_TOKEN_SECRET} is too short",
+            where="environment",
+            fix="Use a random secret of at least 32 characters.",
+        )
+    channels = {**{k: list(v) for k, v in DEFAULT_CHANNELS.items()}, **settings.channels}
+    shown = frozenset(cls for cls, names in channels.items() if INAPP in names)
+    options = settings.inapp
+    return InAppSettings(
+        TokenSettings(secret, audience=options.audience, max_lifetime=options.token_lifetime),
+        classes=shown,
+        acknowledge=frozenset(options.acknowledge),
+        allowed_origins=options.allowed_origins,
+    )

@@ -104,13 +104,17 @@ def parse_events(body: bytes) -> tuple[list[DeliveryEvent], int]:
         items = json.loads(body)
     except ValueError:
         raise WebhookRejected(
-            "webhook body is not JSON", where="body", fix="SendGrid posts a JSON array of events."
+            "webhook body is not JSON",
+            where="body",
+            fix="SendGrid posts a JSON array of events.",
+            status=400,
         ) from None
     if not isinstance(items, list):
         raise WebhookRejected(
             "webhook body is not a list of events",
             where="body",
             fix="SendGrid posts a JSON array of events.",
+            status=400,
         )
     events, skipped = [], 0
     for item in items:

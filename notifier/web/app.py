@@ -6,12 +6,17 @@ import logging
 from dataclasses import asdict
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from notifier.ledger.events import record_events
 from notifier.ledger.store import NoticeLedger
+from notifier.web import notices_api
+from notifier.web.notices_api import InAppSettings
+from notifier.web.openapi import OPENAPI
 from notifier.webhook import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -24,8 +29,11 @@ log = logging.getLogger("notifier.web")
 MAX_BODY = 5 * 1024 * 1024  # SendGrid batches are far smaller
 
 
-def create_app(ledger: NoticeLedger, verifier: WebhookVerifier | None) -> Starlette:
-    """The app; without a verifier the webhook refuses every request (never unverified)."""
+def create_app(
+    ledger: NoticeLedger, verifier: WebhookVerifier | None, inapp: InAppSettings | None = None
+) -> Starlette:
+    """The app; without a verifier the webhook refuses every request (never unverified), and
+    without in-app settings (a token secret) the notice API is not served."""
 
     async def healthz(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -43,20 +51,29 @@ def create_app(ledger: NoticeLedger, verifier: WebhookVerifier | None) -> Starle
             events, skipped = parse_events(body)
         except WebhookRejected as rejected:
             log.warning("webhook request refused: %s", rejected.what)
-            return JSONResponse(
-                {"error": rejected.what},
-                401
-                if "signature" in rejected.what
-                or "unsigned" in rejected.what
-                or "timestamp" in rejected.what
-                else 400,
-            )
+            return JSONResponse({"error": rejected.what}, rejected.status)
         report = record_events(ledger, events)
         return JSONResponse({**asdict(report), "skipped": skipped})
 
-    return Starlette(
-        routes=[
-            Route("/healthz", healthz),
-            Route("/webhooks/sendgrid", sendgrid_events, methods=["POST"]),
-        ]
-    )
+    async def openapi(_: Request) -> JSONResponse:
+        return JSONResponse(OPENAPI)
+
+    routes = [
+        Route("/healthz", healthz),
+        Route("/openapi.json", openapi),
+        Route("/webhooks/sendgrid", sendgrid_events, methods=["POST"]),
+    ]
+    middleware = []
+    if inapp is not None:
+        routes += notices_api.routes(ledger, inapp)
+        # Browsers may call the API only from the configured application origins.
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(inapp.allowed_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+                max_age=600,
+            )
+        )
+    return Starlette(routes=routes, middleware=middleware)

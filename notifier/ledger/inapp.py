@@ -1,0 +1,191 @@
+"""In-app notices in the ledger: which notices a user should see, and their seen/acknowledge
+marks, recorded as events on the user's in-app delivery row (the same proof as e-mail)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.exc import IntegrityError
+
+from notifier.ledger.schema import deliveries, events, notices, recipients
+from notifier.ledger.store import NoticeLedger, new_id, utcnow
+from notifier.notices import INAPP
+
+SEEN, ACKNOWLEDGED = "seen", "acknowledged"
+
+
+@dataclass(frozen=True)
+class UserNotice:
+    """A notice as shown to one user."""
+
+    key: str
+    document: str
+    title: str
+    version: str
+    change_class: str
+    summary: str
+    effective_date: dt.date
+    text_url: str
+    redline_url: str
+    content_hash: str
+    seen: bool
+    acknowledged: bool
+
+
+def notices_for_user(
+    ledger: NoticeLedger,
+    user_id: str,
+    *,
+    classes: set[str],
+    user_created_at: dt.datetime | None = None,
+) -> list[UserNotice]:
+    """Notices of the classes shown in the app that the user has not acknowledged, material
+    first, newest first. A user who signed up after a release took effect is not shown it."""
+    with ledger.engine.connect() as connection:
+        rows = (
+            connection.execute(select(notices).where(notices.c.change_class.in_(classes)))
+            .mappings()
+            .all()
+        )
+        marks = _marks(connection, user_id)
+    shown = []
+    for row in rows:
+        effective = dt.date.fromisoformat(row["effective_date"])
+        if user_created_at is not None and user_created_at.date() > effective:
+            continue
+        kinds = marks.get(int(row["id"]), set())
+        if ACKNOWLEDGED in kinds:
+            continue
+        shown.append(
+            UserNotice(
+                row["key"],
+                row["document"],
+                row["title"],
+                row["version"],
+                row["change_class"],
+                row["summary"],
+                effective,
+                row["text_url"],
+                row["redline_url"],
+                row["content_hash"],
+                SEEN in kinds,
+                False,
+            )
+        )
+    shown.sort(key=lambda n: (n.change_class != "material", -n.effective_date.toordinal(), n.key))
+    return shown
+
+
+def _marks(connection: Connection, user_id: str) -> dict[int, set[str]]:
+    query = (
+        select(deliveries.c.notice_id, events.c.kind)
+        .join(recipients, recipients.c.id == deliveries.c.recipient_id)
+        .join(events, events.c.delivery_id == deliveries.c.id)
+        .where(recipients.c.user_key == user_id, deliveries.c.channel == INAPP)
+    )
+    marks: dict[int, set[str]] = {}
+    for notice_id, kind in connection.execute(query):
+        marks.setdefault(int(notice_id), set()).add(kind)
+    return marks
+
+
+def record_mark(
+    ledger: NoticeLedger,
+    user_id: str,
+    notice_key: str,
+    kind: str,
+    *,
+    classes: set[str],
+    ip: str | None,
+    user_agent: str | None,
+) -> bool:
+    """Record that the user saw or acknowledged a notice; False if it was already recorded
+    (the first mark is the proof and is never overwritten)."""
+    try:
+        return _record_mark(ledger, user_id, notice_key, kind, classes, ip, user_agent)
+    except IntegrityError:
+        # Two requests of the same user raced to create its rows; the other one won.
+        return _record_mark(ledger, user_id, notice_key, kind, classes, ip, user_agent)
+
+
+def _record_mark(
+    ledger: NoticeLedger,
+    user_id: str,
+    notice_key: str,
+    kind: str,
+    classes: set[str],
+    ip: str | None,
+    user_agent: str | None,
+) -> bool:
+    now = utcnow()
+    with ledger.engine.begin() as connection:
+        notice_id = connection.scalar(
+            select(notices.c.id).where(
+                notices.c.key == notice_key, notices.c.change_class.in_(classes)
+            )
+        )
+        if notice_id is None:
+            raise KeyError(notice_key)
+        delivery_id = _inapp_delivery(connection, ledger, int(notice_id), user_id, now)
+        key = f"inapp:{delivery_id}:{kind}"
+        if connection.scalar(select(events.c.id).where(events.c.dedupe_key == key)) is not None:
+            return False
+        detail = {k: v for k, v in {"ip": ip, "user_agent": (user_agent or "")[:300]}.items() if v}
+        connection.execute(
+            events.insert().values(
+                delivery_id=delivery_id,
+                kind=kind,
+                source_id=None,
+                dedupe_key=key,
+                occurred_at=now,
+                received_at=now,
+                detail=json.dumps(detail) if detail else None,
+            )
+        )
+        state = "acknowledged" if kind == ACKNOWLEDGED else "seen"
+        allowed = ["published"] if kind == SEEN else ["published", "seen"]
+        connection.execute(
+            update(deliveries)
+            .where(deliveries.c.id == delivery_id, deliveries.c.state.in_(allowed))
+            .values(state=state, final_at=now if kind == ACKNOWLEDGED else None)
+        )
+        return True
+
+
+def _inapp_delivery(
+    connection: Connection, ledger: NoticeLedger, notice_id: int, user_id: str, now: dt.datetime
+) -> int:
+    recipient = connection.scalar(select(recipients.c.id).where(recipients.c.user_key == user_id))
+    if recipient is None:
+        recipient = new_id(
+            connection.execute(
+                recipients.insert().values(
+                    user_key=user_id, user_id=user_id, email=None, locale=None, first_seen_at=now
+                )
+            )
+        )
+    delivery = connection.scalar(
+        select(deliveries.c.id).where(
+            deliveries.c.notice_id == notice_id,
+            deliveries.c.recipient_id == recipient,
+            deliveries.c.channel == INAPP,
+        )
+    )
+    if delivery is not None:
+        return int(delivery)
+    return new_id(
+        connection.execute(
+            deliveries.insert().values(
+                notice_id=notice_id,
+                recipient_id=recipient,
+                channel=INAPP,
+                state="published",
+                attempts=0,
+                created_at=now,
+                submitted_at=now,
+            )
+        )
+    )
