@@ -82,3 +82,19 @@ def test_every_topic_is_documented() -> None:
     page = (DOCS / "editors/classification.md").read_text(encoding="utf-8")
     for topic in DEFAULT_TOPICS:
         assert f"| {topic} |" in page, topic
+
+
+def test_token_example_mints_tokens_the_api_accepts() -> None:
+    """The Python token example of the developer guide works with the API's verification."""
+    import re
+    import time
+
+    from notifier.web.tokens import TokenSettings, verify_token
+
+    page = (DOCS / "developers/in-app-notices.md").read_text(encoding="utf-8")
+    namespace: dict[str, object] = {}
+    exec(re.findall(r"```python\n(.*?)```", page, re.S)[0], namespace)
+    secret = "x" * 40
+    token = namespace["policy_token"]("user-42", int(time.time()) - 86400, secret)  # type: ignore[operator]
+    user = verify_token(token, TokenSettings(secret))
+    assert user.user_id == "user-42" and user.created_at is not None

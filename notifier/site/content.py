@@ -25,6 +25,7 @@ from notifier.vocabulary import Vocabulary
 ASSET_DIR = "assets/notifier"
 STYLESHEET = f"{ASSET_DIR}/notifier.css"
 SCRIPT = f"{ASSET_DIR}/notifier-compare.js"
+BANNER = f"{ASSET_DIR}/policy-notice.js"  # for applications to include; not used by the site
 
 
 @dataclass(frozen=True)
@@ -137,4 +138,5 @@ def _assets() -> list[SiteFile]:
     return [
         SiteFile(STYLESHEET, folder.joinpath("notifier.css").read_bytes()),
         SiteFile(SCRIPT, folder.joinpath("notifier-compare.js").read_bytes()),
+        SiteFile(BANNER, folder.joinpath("policy-notice.js").read_bytes()),
     ]
