@@ -8,7 +8,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-BENCHMARKS = ["history", "diff", "site", "send"]
+BENCHMARKS = ["history", "diff", "site", "send", "inapp"]
 
 
 def main(names: list[str]) -> None:

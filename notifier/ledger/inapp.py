@@ -44,12 +44,8 @@ def notices_for_user(
 ) -> list[UserNotice]:
     """Notices of the classes shown in the app that the user has not acknowledged, material
     first, newest first. A user who signed up after a release took effect is not shown it."""
+    rows = [row for row in ledger.notice_rows() if row["change_class"] in classes]
     with ledger.engine.connect() as connection:
-        rows = (
-            connection.execute(select(notices).where(notices.c.change_class.in_(classes)))
-            .mappings()
-            .all()
-        )
         marks = _marks(connection, user_id)
     shown = []
     for row in rows:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -26,6 +27,7 @@ from notifier.notices import Notice
 from notifier.recipients import Recipient, address_key, address_problem
 
 LOAD_CHUNK = 5000
+NOTICE_CACHE_SECONDS = 5.0
 
 
 def new_id(result: Any) -> int:
@@ -74,6 +76,7 @@ class NoticeLedger:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._notice_rows: tuple[float, list[dict[str, Any]]] = (0.0, [])
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> NoticeLedger:
@@ -146,6 +149,16 @@ class NoticeLedger:
                 )
             )
             return new_id(result)
+
+    def notice_rows(self, max_age: float = NOTICE_CACHE_SECONDS) -> list[dict[str, Any]]:
+        """Every notice, as rows; cached for ``max_age`` seconds, since a notice is added only
+        by a release and the in-app API reads them on every request."""
+        loaded, rows = self._notice_rows
+        if time.monotonic() - loaded > max_age:
+            with self.engine.connect() as connection:
+                rows = [dict(r) for r in connection.execute(select(notices)).mappings()]
+            self._notice_rows = (time.monotonic(), rows)
+        return rows
 
     def notice_id(self, key: str) -> int:
         """The id of a stored notice, or a usage error naming the known ones."""
