@@ -18,6 +18,7 @@ import datetime as dt
 import os
 import socket
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, case, func, insert, select, update
 
@@ -157,9 +158,7 @@ class DeliveryQueue:
     ) -> None:
         """The provider accepted these deliveries of ``batch``."""
         now = utcnow()
-        rows = deliveries.c.batch_id == batch.id
-        if len(delivery_ids) != len(batch.items):  # a part of a split batch
-            rows = rows & deliveries.c.id.in_(delivery_ids)
+        rows = _rows_of(batch, delivery_ids)
         with self.engine.begin() as connection:
             connection.execute(
                 update(deliveries)
@@ -181,9 +180,7 @@ class DeliveryQueue:
     def mark_failed(self, batch: Batch, delivery_ids: list[int], error: str) -> None:
         """These deliveries cannot be sent (the provider refused them): final."""
         now = utcnow()
-        rows = deliveries.c.batch_id == batch.id
-        if len(delivery_ids) != len(batch.items):  # a part of a split batch
-            rows = rows & deliveries.c.id.in_(delivery_ids)
+        rows = _rows_of(batch, delivery_ids)
         with self.engine.begin() as connection:
             connection.execute(
                 update(deliveries)
@@ -300,6 +297,14 @@ class DeliveryQueue:
                 .group_by(deliveries.c.state)
             ).all()
         return {state: int(count) for state, count in rows}
+
+
+def _rows_of(batch: Batch, delivery_ids: list[int]) -> Any:
+    """The claimed rows of ``batch`` among ``delivery_ids`` (all of it needs no id list)."""
+    rows = deliveries.c.batch_id == batch.id
+    if len(delivery_ids) != len(batch.items):  # a part of a batch split to isolate refusals
+        rows = rows & deliveries.c.id.in_(delivery_ids)
+    return rows
 
 
 def _alive(pid: int) -> bool:
