@@ -9,6 +9,7 @@ and link targets are editorial or none. Every reason quotes the words that trigg
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,8 +61,11 @@ def _is_word(token: str) -> bool:
     return token[0].isalnum() or len(token) > 1
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _is_number(token: str) -> bool:
-    return any(ch.isdigit() for ch in token) or token.casefold() in NUMBER_WORDS
+    return _DIGIT.search(token) is not None or token.casefold() in NUMBER_WORDS
 
 
 def snippet(text: str, limit: int = 14) -> str:

@@ -229,9 +229,13 @@ class Vocabulary:
 
     def _find(self, text: str) -> dict[str, list[str]]:
         # Only words that start a term are looked at; the longest term wins where terms overlap.
-        words = [w[:-2] if w.endswith(_POSSESSIVE) else w for w in _WORD.findall(text.casefold())]
+        words = _WORD.findall(text.casefold())
+        if "'" in text or "\u2019" in text:
+            words = [w[:-2] if w.endswith(_POSSESSIVE) else w for w in words]
         owners, sizes = self._topics_of_term, self._term_sizes
         found: dict[str, list[str]] = {}
+        if sizes.keys().isdisjoint(words):
+            return found
         resume = 0
         for index, word in enumerate(words):
             if index < resume or word not in sizes:
