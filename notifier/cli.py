@@ -330,6 +330,79 @@ def serve(repo: Path, host: str, port: int) -> None:
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
 
 
+@cli.command()
+@click.option(
+    "--channel", type=click.Choice(["outbox", "sendgrid"]), default="outbox", show_default=True
+)
+@click.option(
+    "--recipients",
+    "recipients_path",
+    type=click.Path(path_type=Path),
+    help="CSV or JSONL file of recipients (default with the outbox: a sample file).",
+)
+@click.option("--recipients-sql", help="SQL query returning the recipients (with --source-url).")
+@click.option("--source-url", help="SQLAlchemy URL of the application's database.")
+@click.option("--no-site", is_flag=True, help="Do not build the site.")
+@click.option("--dry-run", is_flag=True, help="Show what would be done; change nothing.")
+@click.option("--today", help="Pretend today is this date (YYYY-MM-DD).")
+@click.option("--format", "fmt", type=FORMATS_DATA, default="text", show_default=True)
+@click.pass_obj
+def release(
+    repo: Path,
+    channel: str,
+    recipients_path: Path | None,
+    recipients_sql: str | None,
+    source_url: str | None,
+    no_site: bool,
+    dry_run: bool,
+    today: str | None,
+    fmt: str,
+) -> None:
+    """Process new releases: tag, build the site, create notices, send e-mails, publish in-app.
+
+    Running it twice does nothing the second time; after an interruption it completes the work.
+    """
+    from notifier import delivery_reports, reports
+    from notifier.release import run_release
+
+    people = None
+    if recipients_path or recipients_sql:
+
+        def people() -> Any:
+            return _recipients(recipients_path, recipients_sql, source_url)
+
+    result = run_release(
+        repo,
+        channel=channel,
+        people=people,
+        today=_today(today),
+        dry_run=dry_run,
+        build_site=not no_site,
+    )
+    click.echo(
+        delivery_reports.release_text(result)
+        if fmt == "text"
+        else reports.to_json(delivery_reports.release_dict(result)),
+        nl=False,
+    )
+    sys.exit(0 if result.ok else 1)
+
+
+@cli.command()
+@click.option("--today", help="Pretend today is this date (YYYY-MM-DD).")
+@click.pass_obj
+def daily(repo: Path, today: str | None) -> None:
+    """Rebuild the site for today: a release whose effective date has come becomes current."""
+    from notifier.release import run_daily
+
+    result = run_daily(repo, today=_today(today))
+    for key in result.taking_effect:
+        click.echo(f"takes effect today: {key}")
+    for key in result.upcoming:
+        click.echo(f"upcoming: {key}")
+    click.echo(f"site: {result.site}" if result.site else "site: no mkdocs.yml, not built")
+
+
 def _fail(error: NotifierError) -> NoReturn:
     click.echo(f"Error: {error.message}", err=True)
     sys.exit(error.exit_code)

@@ -173,6 +173,20 @@ OPTIONS: tuple[Option, ...] = (
     Option("sendgrid.batch_size", int, 1000, "Recipients per request (at most 1000).", _batch_size),
     Option("sendgrid.threads", int, 4, "Requests in flight at once.", _positive),
     Option(
+        "sendgrid.max_retries",
+        int,
+        6,
+        "Retries of a failed request before the run stops.",
+        _not_negative,
+    ),
+    Option(
+        "sendgrid.backoff",
+        float,
+        0.5,
+        "First wait between retries, in seconds (it doubles each time, up to 30 s).",
+        _positive,
+    ),
+    Option(
         "classify.topics",
         dict,
         {},
@@ -209,6 +223,8 @@ class SendGridOptions:
     timeout: float = 30.0
     batch_size: int = 1000
     threads: int = 4
+    max_retries: int = 6
+    backoff: float = 0.5
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from rich.progress import (
 
 from notifier.ledger.proof import NoticeReport, ProofRow
 from notifier.notify import DryRun
+from notifier.release import ReleaseRun
 from notifier.sending import SendReport
 
 
@@ -168,3 +169,41 @@ def write_proof(rows: Iterable[ProofRow], fmt: str, stream: IO[str]) -> int:
         count += 1
     stream.write("\n]\n")
     return count
+
+
+def release_dict(run: ReleaseRun) -> dict[str, Any]:
+    """JSON-ready data."""
+    return {
+        "ok": run.ok,
+        "dry_run": run.dry_run,
+        "tags_created": run.tags_created,
+        "site": str(run.site) if run.site else None,
+        "releases": [
+            {
+                "release": r.key,
+                "change": r.change,
+                "action": r.action,
+                "channels": list(r.channels),
+                "email": send_dict(r.email) if r.email else None,
+            }
+            for r in run.releases
+        ],
+    }
+
+
+def release_text(run: ReleaseRun) -> str:
+    """What the release flow did (or would do)."""
+    lines = ["Dry run: nothing was changed." if run.dry_run else "Release flow:"]
+    if run.tags_created:
+        verb = "would tag" if run.dry_run else "tagged"
+        lines.append(f"  {verb}: {', '.join(run.tags_created)}")
+    if run.site:
+        lines.append(f"  site built in {run.site}")
+    if not run.releases:
+        lines.append("  no new release to process")
+    for outcome in run.releases:
+        channels = ", ".join(outcome.channels) or "no channel"
+        lines.append(f"  {outcome.key} ({outcome.change}): {outcome.action} [{channels}]")
+        if outcome.email:
+            lines += ["    " + line for line in send_text(outcome.email).splitlines()]
+    return "\n".join(lines) + "\n"

@@ -142,6 +142,8 @@ def make_channel(name: str, prepared: PreparedNotice) -> Channel:
             category=options.category,
             asm_group_id=options.asm_group_id or None,
             sandbox=options.sandbox,
+            max_retries=options.max_retries,
+            backoff_base=float(options.backoff),
         )
         return SendGridChannel(settings, prepared.sender)
     raise UsageError(f"unknown channel '{name}'", where="--channel", fix="Use outbox or sendgrid.")

@@ -130,3 +130,14 @@ events = Table(
     Column("detail", Text, nullable=True),  # JSON: reason, status, ip, user agent
 )
 Index("ix_events_delivery", events.c.delivery_id)
+
+releases = Table(
+    "releases",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False, unique=True),  # "<doc>/<version>"
+    Column("commit", String(40), nullable=False),
+    # processed: its notices were created and sent; adopted: it predates the first release run
+    Column("outcome", String(20), nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+)

@@ -66,7 +66,6 @@ class LoadReport:
 
 def default_url(state_dir: Path) -> str:
     """The SQLite ledger in the repository's state folder."""
-    state_dir.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{state_dir / 'ledger.sqlite3'}"
 
 
@@ -91,6 +90,9 @@ class NoticeLedger:
             ) from None
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+            database = engine.url.database
+            if migrate and database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
         ledger = cls(engine)
         if migrate:
             ledger.migrate()
