@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -114,9 +115,10 @@ def test_claims_never_overlap(ledger: NoticeLedger) -> None:
     assert len(seen) == 3000
 
 
-def _claim_all(url: str, result: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+def _claim_all(url: str, result: multiprocessing.Queue, start: Any) -> None:  # type: ignore[type-arg]
     ledger = NoticeLedger.open(url, migrate=False)
     queue = DeliveryQueue(ledger, ledger.notice_id("privacy/1.1"), "email")
+    start.wait(timeout=60)  # all workers begin together, as several `notifier send` would
     mine = []
     while (batch := queue.claim(50)) is not None:
         queue.mark_sending(batch)
@@ -135,7 +137,10 @@ def test_workers_in_several_processes_each_send_every_row_once(
     load(ledger, people(4000))
     context = multiprocessing.get_context("spawn")
     result = context.Queue()
-    processes = [context.Process(target=_claim_all, args=(ledger_url, result)) for _ in range(3)]
+    start = context.Barrier(3)
+    processes = [
+        context.Process(target=_claim_all, args=(ledger_url, result, start)) for _ in range(3)
+    ]
     for process in processes:
         process.start()
     claimed = [result.get(timeout=120) for _ in processes]
