@@ -403,6 +403,21 @@ def daily(repo: Path, today: str | None) -> None:
     click.echo(f"site: {result.site}" if result.site else "site: no mkdocs.yml, not built")
 
 
+@cli.command("init")
+@click.argument("folder", type=click.Path(path_type=Path), default=".")
+@click.option("--dry-run", is_flag=True, help="List the files; write nothing.")
+def init_command(folder: Path, dry_run: bool) -> None:
+    """Create the files a new policy repository needs in FOLDER (never overwriting any)."""
+    from notifier.init import init_repository
+
+    result = init_repository(folder, dry_run=dry_run)
+    verb = "would write" if dry_run else "wrote"
+    for name in result.written:
+        click.echo(f"{verb} {name}")
+    if not dry_run:
+        click.echo("Next: edit pyproject.toml and policy/privacy.md, commit, and push to main.")
+
+
 def _fail(error: NotifierError) -> NoReturn:
     click.echo(f"Error: {error.message}", err=True)
     sys.exit(error.exit_code)
