@@ -418,6 +418,30 @@ def init_command(folder: Path, dry_run: bool) -> None:
         click.echo("Next: edit pyproject.toml and policy/privacy.md, commit, and push to main.")
 
 
+@cli.command()
+@click.option(
+    "--folder",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Where to build the copy (default: a new temporary folder).",
+)
+@click.option("--today", help="Pretend today is this date (YYYY-MM-DD).")
+@click.pass_obj
+def demo(repo: Path, folder: Path | None, today: str | None) -> None:
+    """Rehearse a material change end to end on a throw-away copy of the repository."""
+    from notifier import delivery_reports, reports
+    from notifier.demo import run_demo
+
+    result = run_demo(repo, today=_today(today), folder=folder)
+    click.echo(delivery_reports.release_text(result.release), nl=False)
+    click.echo(f"\nThe demo ran in {result.folder / 'repo'} (your repository is untouched).")
+    click.echo(f"  the redline:  {result.redline}")
+    click.echo(f"  the e-mails:  {result.outbox} ({len(list(result.outbox.glob('*.eml')))} .eml)")
+    click.echo(f"  the site:     {result.redline.parents[3] / 'index.html'}")
+    click.echo("  in-app notices for user sample-1 (GET /v1/notices):")
+    click.echo(reports.to_json(result.inapp), nl=False)
+
+
 def _fail(error: NotifierError) -> NoReturn:
     click.echo(f"Error: {error.message}", err=True)
     sys.exit(error.exit_code)

@@ -8,6 +8,7 @@ host; the history never depends on them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from notifier.releases import Release, ReleaseHistory
 
 __all__ = ["PolicyRepository", "Release", "ReleaseHistory", "TagAction"]
 
+TAGGER_EMAIL = "policy-notifier@users.noreply.invalid"
 _RECORD = "\x01"
 
 
@@ -161,6 +163,18 @@ class PolicyRepository:
             self._create_tags(history, [a for a in actions if a.action == "created"])
         return actions
 
+    def clone_to(self, target: Path) -> PolicyRepository:
+        """A full clone of this repository in ``target`` (for rehearsals such as the demo)."""
+        git.Repo.clone_from(str(self.root), str(target))
+        return PolicyRepository(target)
+
+    def commit_all(self, message: str, *, author: str, email: str) -> str:
+        """Commit every change of the working tree; returns the new commit's sha."""
+        actor = git.Actor(author, email)
+        self.repo.git.add("-A")
+        commit = self.repo.index.commit(message, author=actor, committer=actor)
+        return str(commit.hexsha)
+
     def push_tags(self, remote: str, names: list[str]) -> None:
         """Push the named tags to ``remote``."""
         if names:
@@ -168,10 +182,20 @@ class PolicyRepository:
 
     def _create_tags(self, history: ReleaseHistory, actions: list[TagAction]) -> None:
         by_name = {release.tag_name: release for release in history.all()}
-        for action in actions:
-            release = by_name[action.name]
-            message = f"{release.title} {release.version} ({release.change.value})\n\n"
-            self.repo.create_tag(action.name, ref=release.commit, message=message + release.summary)
+        with self.repo.git.custom_environment(**self._tagger_fallback()):
+            for action in actions:
+                release = by_name[action.name]
+                message = f"{release.title} {release.version} ({release.change.value})\n\n"
+                self.repo.create_tag(
+                    action.name, ref=release.commit, message=message + release.summary
+                )
+
+    def _tagger_fallback(self) -> dict[str, str]:
+        """An identity for annotated tags where git has none (CI runners, fresh machines)."""
+        reader = self.repo.config_reader()
+        if reader.has_option("user", "email") or "GIT_COMMITTER_EMAIL" in os.environ:
+            return {}
+        return {"GIT_COMMITTER_NAME": "policy-notifier", "GIT_COMMITTER_EMAIL": TAGGER_EMAIL}
 
     def _require_commits(self) -> None:
         if not self.has_commits():
