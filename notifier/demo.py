@@ -51,7 +51,7 @@ def run_demo(repo: Path, *, today: dt.date, folder: Path | None = None) -> DemoR
         text = policy.read_text(encoding="utf-8")
         version = _next_version(text)
         effective = today + dt.timedelta(days=settings.notice_period_days)
-        policy.write_text(_material_change(text, version, effective), encoding="utf-8")
+        policy.write_text(lengthen_log_retention(text, version, effective), encoding="utf-8")
         copy.commit_all(
             f"Privacy policy {version}: keep workflow logs for 90 days",
             author="Demo Legal",
@@ -87,7 +87,8 @@ def _next_version(text: str) -> str:
     return f"{int(parts[0]) + 1}.0"
 
 
-def _material_change(text: str, version: str, effective: dt.date) -> str:
+def lengthen_log_retention(text: str, version: str, effective: dt.date) -> str:
+    """``text`` (the privacy policy) as release ``version``: workflow logs kept for 90 days."""
     summary = (
         "Workflow logs are now kept for 90 days instead of 30, so that failed runs can be "
         "audited for a full quarter."
