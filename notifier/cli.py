@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -212,13 +213,7 @@ def send(
     target = notify.make_channel(channel, prepared)
     with delivery_reports.SendProgress(enabled=fmt == "text" and sys.stderr.isatty()) as progress:
         report = notify.send(prepared, people, target, options, progress.update)
-    click.echo(
-        delivery_reports.send_text(report)
-        if fmt == "text"
-        else reports.to_json(delivery_reports.send_dict(report)),
-        nl=False,
-    )
-    sys.exit(0 if report.ok else 1)
+    _finish(fmt, delivery_reports.send_text, delivery_reports.send_dict, report)
 
 
 def _recipients(path: Path | None, query: str | None, source_url: str | None) -> Any:
@@ -330,18 +325,40 @@ def serve(repo: Path, host: str, port: int) -> None:
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
 
 
+def recipient_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The channel and recipient options of ``release`` and ``daily``."""
+    options = [
+        click.option(
+            "--channel",
+            type=click.Choice(["outbox", "sendgrid"]),
+            default="outbox",
+            show_default=True,
+        ),
+        click.option(
+            "--recipients",
+            "recipients_path",
+            type=click.Path(path_type=Path),
+            help="CSV or JSONL file of recipients (default with the outbox: a sample file).",
+        ),
+        click.option(
+            "--recipients-sql", help="SQL query returning the recipients (with --source-url)."
+        ),
+        click.option("--source-url", help="SQLAlchemy URL of the application's database."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _people(path: Path | None, sql: str | None, source_url: str | None) -> Any:
+    """The recipients, read lazily per notice; ``None`` for the sample ones."""
+    if not path and not sql:
+        return None
+    return lambda: _recipients(path, sql, source_url)
+
+
 @cli.command()
-@click.option(
-    "--channel", type=click.Choice(["outbox", "sendgrid"]), default="outbox", show_default=True
-)
-@click.option(
-    "--recipients",
-    "recipients_path",
-    type=click.Path(path_type=Path),
-    help="CSV or JSONL file of recipients (default with the outbox: a sample file).",
-)
-@click.option("--recipients-sql", help="SQL query returning the recipients (with --source-url).")
-@click.option("--source-url", help="SQLAlchemy URL of the application's database.")
+@recipient_options
 @click.option("--no-site", is_flag=True, help="Do not build the site.")
 @click.option("--dry-run", is_flag=True, help="Show what would be done; change nothing.")
 @click.option("--today", help="Pretend today is this date (YYYY-MM-DD).")
@@ -362,45 +379,51 @@ def release(
 
     Running it twice does nothing the second time; after an interruption it completes the work.
     """
-    from notifier import delivery_reports, reports
+    from notifier import delivery_reports
     from notifier.release import run_release
-
-    people = None
-    if recipients_path or recipients_sql:
-
-        def people() -> Any:
-            return _recipients(recipients_path, recipients_sql, source_url)
 
     result = run_release(
         repo,
         channel=channel,
-        people=people,
+        people=_people(recipients_path, recipients_sql, source_url),
         today=_today(today),
         dry_run=dry_run,
         build_site=not no_site,
     )
-    click.echo(
-        delivery_reports.release_text(result)
-        if fmt == "text"
-        else reports.to_json(delivery_reports.release_dict(result)),
-        nl=False,
-    )
-    sys.exit(0 if result.ok else 1)
+    _finish(fmt, delivery_reports.release_text, delivery_reports.release_dict, result)
 
 
 @cli.command()
+@recipient_options
+@click.option("--dry-run", is_flag=True, help="Show what would be done; change nothing.")
 @click.option("--today", help="Pretend today is this date (YYYY-MM-DD).")
+@click.option("--format", "fmt", type=FORMATS_DATA, default="text", show_default=True)
 @click.pass_obj
-def daily(repo: Path, today: str | None) -> None:
-    """Rebuild the site for today: a release whose effective date has come becomes current."""
-    from notifier.release import run_daily
+def daily(
+    repo: Path,
+    channel: str,
+    recipients_path: Path | None,
+    recipients_sql: str | None,
+    source_url: str | None,
+    dry_run: bool,
+    today: str | None,
+    fmt: str,
+) -> None:
+    """Rebuild the site for today and send the reminders that are due (`reminder_days`).
 
-    result = run_daily(repo, today=_today(today))
-    for key in result.taking_effect:
-        click.echo(f"takes effect today: {key}")
-    for key in result.upcoming:
-        click.echo(f"upcoming: {key}")
-    click.echo(f"site: {result.site}" if result.site else "site: no mkdocs.yml, not built")
+    A release whose effective date has come becomes current on the site.
+    """
+    from notifier import delivery_reports
+    from notifier.daily import run_daily
+
+    result = run_daily(
+        repo,
+        today=_today(today),
+        channel=channel,
+        people=_people(recipients_path, recipients_sql, source_url),
+        dry_run=dry_run,
+    )
+    _finish(fmt, delivery_reports.daily_text, delivery_reports.daily_dict, result)
 
 
 @cli.command("init")
@@ -440,6 +463,16 @@ def demo(repo: Path, folder: Path | None, today: str | None) -> None:
     click.echo(f"  the site:     {result.redline.parents[3] / 'index.html'}")
     click.echo("  in-app notices for user sample-1 (GET /v1/notices):")
     click.echo(reports.to_json(result.inapp), nl=False)
+
+
+def _finish(
+    fmt: str, as_text: Callable[[Any], str], as_data: Callable[[Any], Any], result: Any
+) -> NoReturn:
+    """Print ``result`` as text or JSON; exit 0 when it is ``ok``, else 1."""
+    from notifier import reports
+
+    click.echo(as_text(result) if fmt == "text" else reports.to_json(as_data(result)), nl=False)
+    sys.exit(0 if result.ok else 1)
 
 
 def _fail(error: NotifierError) -> NoReturn:

@@ -84,7 +84,13 @@ def _topic_table(value: Any) -> str | None:
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("policy_dir", str, "policy", "Folder holding the policies (`*.md`).", _relative_inside),
+    Option(
+        "policy_dir",
+        str,
+        "policy",
+        "Folder holding the policies (`*.md`), relative to the repository.",
+        _relative_inside,
+    ),
     Option(
         "release_branch",
         str,
@@ -98,6 +104,14 @@ OPTIONS: tuple[Option, ...] = (
         "Days between merging a material change and its effective date, at least.",
         _not_negative,
     ),
+    Option(
+        "reminder_days",
+        int,
+        0,
+        "Days before a material change takes effect when `notifier daily` sends a reminder "
+        "e-mail (0: no reminder).",
+        _not_negative,
+    ),
     Option("site_url", str, "", "Public URL of the published policy site.", _url),
     Option(
         "state_dir",
@@ -106,7 +120,9 @@ OPTIONS: tuple[Option, ...] = (
         "Folder for local state (SQLite ledger, outbox, built site).",
         _relative_inside,
     ),
-    Option("sender.name", str, "", "Name shown as the sender of notices."),
+    Option(
+        "sender.name", str, "", "Name shown as the sender of notices (`[tool.notifier.sender]`)."
+    ),
     Option("sender.email", str, "notices@example.com", "Address notices are sent from.", _email),
     Option("sender.address", str, "", "Postal address printed at the foot of notices."),
     Option(
@@ -120,8 +136,8 @@ OPTIONS: tuple[Option, ...] = (
         "templates_dir",
         str,
         "templates",
-        "Folder of e-mail templates that override the "
-        "built-in ones (`email/subject.txt`, `email/body.html`, `email/body.txt`).",
+        "Folder of e-mail templates that override the built-in ones (`email/subject.txt`, "
+        "`email/body.html`, `email/body.txt`, `email/style.css`).",
         _relative_inside,
     ),
     Option(
@@ -190,8 +206,8 @@ OPTIONS: tuple[Option, ...] = (
         "classify.topics",
         dict,
         {},
-        "Topic vocabularies of the change classifier: `name = [terms]`; a name that exists "
-        "replaces the built-in list, a new name adds a topic.",
+        "Topic vocabularies of the change classifier (`[tool.notifier.classify.topics]`): "
+        '`name = ["term", ...]`; a built-in name replaces that list, a new name adds a topic.',
         _topic_table,
     ),
     Option(
@@ -259,6 +275,7 @@ class Settings:
     policy_dir: str = "policy"
     release_branch: str = "main"
     notice_period_days: int = 30
+    reminder_days: int = 0
     site_url: str = ""
     state_dir: str = ".notifier"
     sender: SenderSettings = field(default_factory=SenderSettings)
@@ -295,6 +312,16 @@ def load_settings(root: Path) -> Settings:
     return settings_from_table(root, table, where=f"{pyproject} [{SECTION}]")
 
 
+def _cross_key_problems(values: Mapping[str, Any]) -> list[str]:
+    reminder, period = values["reminder_days"], values["notice_period_days"]
+    if reminder and reminder >= period:
+        return [
+            f"'reminder_days' ({reminder}) must be less than 'notice_period_days' ({period}), "
+            "or the reminder would come before the notice"
+        ]
+    return []
+
+
 def settings_from_table(root: Path, table: Mapping[str, Any], *, where: str) -> Settings:
     """Validate a ``[tool.notifier]`` table and build :class:`Settings`; all problems at once."""
     flat, problems = _flatten(table)
@@ -307,6 +334,8 @@ def settings_from_table(root: Path, table: Mapping[str, Any], *, where: str) -> 
         if problem:
             problems.append(problem)
         values[option.key] = value
+    if not problems:
+        problems += _cross_key_problems(values)
     if problems:
         raise ConfigError(problems, where=where)
     sender = SenderSettings(**_pop_table(values, "sender"))

@@ -20,9 +20,10 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from notifier.daily import DailyRun
 from notifier.ledger.proof import NoticeReport, ProofRow
 from notifier.notify import DryRun
-from notifier.release import ReleaseRun
+from notifier.release import ReleaseOutcome, ReleaseRun
 from notifier.sending import SendReport
 
 
@@ -178,17 +179,44 @@ def release_dict(run: ReleaseRun) -> dict[str, Any]:
         "dry_run": run.dry_run,
         "tags_created": run.tags_created,
         "site": str(run.site) if run.site else None,
-        "releases": [
-            {
-                "release": r.key,
-                "change": r.change,
-                "action": r.action,
-                "channels": list(r.channels),
-                "email": send_dict(r.email) if r.email else None,
-            }
-            for r in run.releases
-        ],
+        "releases": [_outcome_dict(r) for r in run.releases],
     }
+
+
+def _outcome_dict(outcome: ReleaseOutcome) -> dict[str, Any]:
+    return {
+        "release": outcome.key,
+        "change": outcome.change,
+        "action": outcome.action,
+        "channels": list(outcome.channels),
+        "email": send_dict(outcome.email) if outcome.email else None,
+    }
+
+
+def daily_dict(run: DailyRun) -> dict[str, Any]:
+    """JSON-ready data."""
+    return {
+        "ok": run.ok,
+        "dry_run": run.dry_run,
+        "site": str(run.site) if run.site else None,
+        "taking_effect": run.taking_effect,
+        "upcoming": run.upcoming,
+        "reminders": [_outcome_dict(r) for r in run.reminders],
+    }
+
+
+def daily_text(run: DailyRun) -> str:
+    """What the daily job did (or would do)."""
+    lines = ["Dry run: nothing was changed."] if run.dry_run else []
+    lines += [f"takes effect today: {key}" for key in run.taking_effect]
+    lines += [f"upcoming: {key}" for key in run.upcoming]
+    for outcome in run.reminders:
+        lines.append(f"reminder: {outcome.key} ({outcome.change}): {outcome.action}")
+        if outcome.email:
+            lines += ["    " + line for line in send_text(outcome.email).splitlines()]
+    if not run.dry_run:
+        lines.append(f"site: {run.site}" if run.site else "site: no mkdocs.yml, not built")
+    return "\n".join(lines) + "\n"
 
 
 def release_text(run: ReleaseRun) -> str:

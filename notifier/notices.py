@@ -11,6 +11,7 @@ from notifier.releases import Release
 
 EMAIL = "email"
 INAPP = "inapp"
+REMINDER = "reminder"  # the e-mail sent some days before a material change takes effect
 CHANNELS = (EMAIL, INAPP)
 DEFAULT_CHANNELS: dict[str, tuple[str, ...]] = {
     "material": (EMAIL, INAPP),

@@ -15,7 +15,7 @@ from notifier.config import Settings
 from notifier.errors import UsageError
 from notifier.frontmatter import Version
 from notifier.ledger.store import NoticeLedger, default_url
-from notifier.notices import Notice, notice_for
+from notifier.notices import REMINDER, Notice, notice_for
 from notifier.recipients import Recipient, address_problem
 from notifier.sending import (
     Progress,
@@ -46,10 +46,13 @@ class PreparedNotice:
         sender = self.settings.sender
         return Sender(sender.email, sender.name, sender.address)
 
-    def content(self) -> EmailContent:
+    def content(self, *, reminder: bool = False) -> EmailContent:
         """The notice rendered as an e-mail, with the repository's templates if any."""
         return render_email(
-            self.notice, self.sender, self.settings.root / self.settings.templates_dir
+            self.notice,
+            self.sender,
+            self.settings.root / self.settings.templates_dir,
+            reminder=reminder,
         )
 
 
@@ -178,11 +181,11 @@ def send(
     progress: Progress | None = None,
 ) -> SendReport:
     """Queue ``people`` for the notice and deliver every pending e-mail (resumable)."""
-    content = prepared.content()
+    content = prepared.content(reminder=options.stream == REMINDER)
     report = SendReport(prepared.notice.key, channel.name)
     with open_ledger(prepared.settings) as ledger:
         notice_id = ledger.save_notice(prepared.notice)
-        report.loaded = queue_recipients(ledger, notice_id, people, progress)
+        report.loaded = queue_recipients(ledger, notice_id, people, progress, options.stream)
         deliver(ledger, prepared.notice, content, channel, options, report, progress)
     return report
 

@@ -50,6 +50,11 @@ class ReleaseOutcome:
     email: SendReport | None = None
 
 
+def outcomes_ok(outcomes: list[ReleaseOutcome]) -> bool:
+    """Every release (or reminder) complete and every e-mail accepted."""
+    return all(o.action != "incomplete" and (o.email is None or o.email.ok) for o in outcomes)
+
+
 @dataclass
 class ReleaseRun:
     """What ``notifier release`` did."""
@@ -62,14 +67,25 @@ class ReleaseRun:
     @property
     def ok(self) -> bool:
         """Every release processed and every e-mail accepted."""
-        return all(
-            r.action != "incomplete" and (r.email is None or r.email.ok) for r in self.releases
-        )
+        return outcomes_ok(self.releases)
 
 
 def sample_recipients() -> Path:
     """The sample recipients used with the outbox when none are configured."""
     return Path(str(resources.files("notifier").joinpath("data/sample-recipients.csv")))
+
+
+def sample_people(channel: str, *, where: str) -> People:
+    """The sample recipients, read lazily per notice; only the outbox may use them."""
+    if channel != "outbox":
+        raise UsageError(
+            "no recipients for SendGrid",
+            where=where,
+            fix="Give --recipients or --recipients-sql (the sample recipients "
+            "are only used with the outbox).",
+        )
+    sample = sample_recipients()
+    return lambda: read_recipients(sample)
 
 
 def run_release(
@@ -84,16 +100,7 @@ def run_release(
     """Process the releases on the release branch (see the module docstring)."""
     view = read_history(repo)
     run = ReleaseRun(dry_run=dry_run)
-    if people is None:
-        if channel != "outbox":
-            raise UsageError(
-                "no recipients for SendGrid",
-                where="notifier release",
-                fix="Give --recipients or --recipients-sql (the sample recipients "
-                "are only used with the outbox).",
-            )
-        sample = sample_recipients()
-        people = lambda: read_recipients(sample)  # noqa: E731 - read lazily, per notice
+    people = people or sample_people(channel, where="notifier release")
     if dry_run:
         done = _processed_without_writing(view)
         run.tags_created = _tag(repo, dry_run=True)
@@ -109,7 +116,7 @@ def run_release(
         done = _processed(ledger)
         run.tags_created = _tag(repo, dry_run=False)
         if build_site:
-            run.site = _build_site(view)
+            run.site = publish_site(view)
         for release in _pending(view, done):
             adopt = not done and release.effective_date < today
             run.releases.append(_process(ledger, view, release, adopt, channel, people))
@@ -122,15 +129,23 @@ def _pending(view: HistoryView, done: set[str]) -> list[Release]:
 
 
 def _processed_without_writing(view: HistoryView) -> set[str]:
-    """The processed releases, for a dry run: creates no ledger and migrates nothing."""
+    """The processed releases, for a dry run."""
+    return read_ledger_if_any(view, _processed)
+
+
+def read_ledger_if_any(view: HistoryView, read: Callable[[NoticeLedger], set[str]]) -> set[str]:
+    """``read`` the ledger for a dry run: creates no ledger and migrates nothing.
+
+    A missing ledger, or one from before the release flow, has nothing to report yet.
+    """
     url = ledger_url(view.settings)
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
         return set()
     ledger = NoticeLedger.open(url, migrate=False)
     try:
-        return _processed(ledger)
+        return read(ledger)
     except SQLAlchemyError:
-        return set()  # a ledger from before the release flow: nothing processed yet
+        return set()
     finally:
         ledger.close()
 
@@ -147,7 +162,8 @@ def _tag(repo: Path, dry_run: bool) -> list[str]:
     return [a.name for a in actions if a.action in ("created", "would create")]
 
 
-def _build_site(view: HistoryView) -> Path | None:
+def publish_site(view: HistoryView) -> Path | None:
+    """Build the site into the state folder (``None`` without ``mkdocs.yml``)."""
     root = view.settings.root
     if not (root / "mkdocs.yml").is_file():
         return None
@@ -182,12 +198,12 @@ def _process(
     if adopt:
         _record(ledger, release, "adopted")
         return ReleaseOutcome(release.tag_name, release.change.value, "adopted")
-    prepared = _prepared(view, release)
+    prepared = prepare_release(view, release)
     outcome = ReleaseOutcome(release.tag_name, release.change.value, "processed", channels)
     if EMAIL in channels or INAPP in channels:
         ledger.save_notice(prepared.notice)  # the in-app API shows it from now on
     if EMAIL in channels:
-        outcome.email = _send(prepared, channel, people)
+        outcome.email = send_release(prepared, channel, people)
         if not outcome.email.ok and outcome.email.stopped:
             outcome.action = "incomplete"
             return outcome
@@ -195,7 +211,8 @@ def _process(
     return outcome
 
 
-def _prepared(view: HistoryView, release: Release) -> PreparedNotice:
+def prepare_release(view: HistoryView, release: Release) -> PreparedNotice:
+    """The notice of ``release``, compared with the release before it."""
     releases = view.history.of(release.doc_id)
     index = next(i for i, r in enumerate(releases) if r.commit == release.commit)
     before = releases[index - 1].document.body if index else ""
@@ -206,9 +223,14 @@ def _prepared(view: HistoryView, release: Release) -> PreparedNotice:
     return PreparedNotice(notice_for(release, comparison, site_url=site_url), view.settings)
 
 
-def _send(prepared: PreparedNotice, channel: str, people: People) -> SendReport:
+def send_release(
+    prepared: PreparedNotice, channel: str, people: People, stream: str = EMAIL
+) -> SendReport:
+    """Queue ``people`` and send the notice's e-mails (``stream``: the notice or its reminder)."""
     options = SendOptions(
-        batch_size=prepared.settings.sendgrid.batch_size, threads=prepared.settings.sendgrid.threads
+        batch_size=prepared.settings.sendgrid.batch_size,
+        threads=prepared.settings.sendgrid.threads,
+        stream=stream,
     )
     return send(prepared, people(), make_channel(channel, prepared), options)
 
@@ -227,20 +249,3 @@ def _record(ledger: NoticeLedger, release: Release, outcome: str) -> None:
                     processed_at=utcnow(),
                 )
             )
-
-
-@dataclass
-class DailyRun:
-    """What ``notifier daily`` did."""
-
-    site: Path | None
-    taking_effect: list[str]
-    upcoming: list[str]
-
-
-def run_daily(repo: Path, *, today: dt.date) -> DailyRun:
-    """Rebuild the site for ``today`` (an upcoming release becomes current on its date)."""
-    view = read_history(repo)
-    effect = [r.tag_name for r in view.history.all() if r.effective_date == today]
-    upcoming = [r.tag_name for r in view.history.all() if r.effective_date > today]
-    return DailyRun(_build_site(view), effect, upcoming)

@@ -33,6 +33,7 @@ class SendOptions:
     lease: dt.timedelta = dt.timedelta(minutes=10)
     unknown: str = "resend"  # or "hold": see notifier.ledger.queue
     heartbeat_every: float = 15.0
+    stream: str = EMAIL  # or REMINDER: a separate queue, and proof, per notice
 
 
 @dataclass
@@ -67,10 +68,11 @@ def queue_recipients(
     notice_id: int,
     people: Iterable[Recipient],
     progress: Progress | None = None,
+    stream: str = EMAIL,
 ) -> LoadReport:
-    """Add recipients to the e-mail queue of a notice."""
+    """Add recipients to the e-mail queue (``stream``) of a notice."""
     total = LoadReport()
-    for chunk in ledger.queue(notice_id, EMAIL, people):
+    for chunk in ledger.queue(notice_id, stream, people):
         total = total + chunk
         if progress:
             progress("queue", total.read, None)
@@ -87,7 +89,7 @@ def deliver(
     progress: Progress | None = None,
 ) -> None:
     """Deliver every pending e-mail of ``notice`` through ``channel``, recording each answer."""
-    queue = DeliveryQueue(ledger, ledger.notice_id(notice.key), EMAIL)
+    queue = DeliveryQueue(ledger, ledger.notice_id(notice.key), options.stream)
     start = time.perf_counter()
     try:
         report.recovery = queue.recover(lease=options.lease, unknown=options.unknown)

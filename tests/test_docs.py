@@ -11,6 +11,7 @@ import click
 
 from notifier.cli import cli
 from notifier.config import OPTIONS
+from notifier.config_reference import generated_block
 from notifier.frontmatter import FIELDS
 from notifier.problems import PROBLEM_CODES
 
@@ -27,18 +28,24 @@ def test_every_command_and_option_is_documented() -> None:
     reference = (DOCS / "reference/cli.md").read_text(encoding="utf-8")
     assert isinstance(cli, click.Group)
     for name, command in cli.commands.items():
-        assert f"## `notifier {name}`" in reference, f"notifier {name} is not documented"
+        heading = f"## `notifier {name}`"
+        assert heading in reference, f"notifier {name} is not documented"
+        section = reference.split(heading, 1)[1].split("\n## ", 1)[0]
         for param in command.params:
             if isinstance(param, click.Option):
                 for option in param.opts:
                     if option.startswith("--") and option != "--help":
-                        assert option in reference, f"{option} of notifier {name} is undocumented"
+                        assert option in section, f"{option} of notifier {name} is undocumented"
 
 
 def test_every_configuration_key_is_documented() -> None:
     reference = (DOCS / "reference/configuration.md").read_text(encoding="utf-8")
     for option in OPTIONS:
         assert f"| `{option.key}` |" in reference, option.key
+    assert generated_block() in reference, (
+        "the configuration table differs from the code: run "
+        "`python -m notifier.config_reference --write`"
+    )
 
 
 def test_every_front_matter_key_and_problem_code_is_documented() -> None:

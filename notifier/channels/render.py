@@ -40,8 +40,13 @@ class Sender:
     address: str = ""  # a postal address, which commercial-mail laws ask for
 
 
-def render_email(notice: Notice, sender: Sender, templates: Path | None = None) -> EmailContent:
-    """Render the notice with the repository's templates where present, else the built-in."""
+def render_email(
+    notice: Notice, sender: Sender, templates: Path | None = None, *, reminder: bool = False
+) -> EmailContent:
+    """Render the notice with the repository's templates where present, else the built-in.
+
+    ``reminder`` renders the reminder sent some days before a material change takes effect.
+    """
     loaders = [FileSystemLoader(str(templates))] if templates and templates.is_dir() else []
     environment = Environment(
         loader=ChoiceLoader([*loaders, PackageLoader("notifier", "templates")]),
@@ -55,6 +60,7 @@ def render_email(notice: Notice, sender: Sender, templates: Path | None = None) 
         "sender_name": sender.name or sender.email,
         "sender_address": sender.address,
         "greeting": "Hello,",
+        "reminder": reminder,
     }
     try:
         subject = " ".join(environment.get_template("email/subject.txt").render(values).split())
