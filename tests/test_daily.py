@@ -53,6 +53,10 @@ def test_reminder_is_sent_once_in_the_window_before_the_effective_date(repo: Pol
     assert reminder["action"] == "reminded" and reminder["email"]["submitted"] == 10
     reminders = [s for s in subjects(repo) if s.startswith("Reminder: ")]
     assert len(reminders) == 10 and len(subjects(repo)) == 20
+    recipients = {
+        email.message_from_bytes(p.read_bytes())["To"] for p in (repo.path / OUTBOX).glob("*.eml")
+    }
+    assert len(recipients) == 10 and all("@" in to for to in recipients), "addressed"
     assert daily(repo, "2098-12-26")["reminders"] == [], "once, however often the job runs"
     assert daily(repo, "2098-12-25", "--dry-run")["reminders"] == []
     assert daily(repo, "2099-01-01")["reminders"] == [], "not on or after the effective date"

@@ -146,6 +146,20 @@ def test_pull_request_to_proof_of_notice(tmp_path: Path) -> None:
     channels = sorted(row["channel"] for row in rows)
     assert channels.count("email") == 50 and channels.count("inapp") == 1
 
+    # A week before it takes effect (reminder_days = 7), the daily run reminds everyone, once.
+    with fake_sendgrid() as (url, state):
+        sendgrid = {"SENDGRID_API_KEY": API_KEY, "SENDGRID_API_URL": url}
+        args = ("daily", "--channel", "sendgrid", "--recipients", str(people))
+        week_before = effective - dt.timedelta(days=7)
+        reminded = cli(clone, *args, today=week_before, **sendgrid)
+        assert reminded.returncode == 0, reminded.stdout + reminded.stderr
+        assert "reminder: privacy/2.0 (material): reminded" in reminded.stdout
+        next_day = cli(clone, *args, today=week_before + dt.timedelta(days=1), **sendgrid)
+        assert next_day.returncode == 0 and "reminder:" not in next_day.stdout
+    assert sorted(state.addresses()) == sorted(f"user{i}@example.com" for i in range(50))
+    proof = cli(clone, "proof", "--notice", "privacy@2.0", "--format", "json")
+    assert sorted(row["channel"] for row in json.loads(proof.stdout)).count("reminder") == 50
+
     # The clock passes the effective date: the daily run makes 2.0 current.
     daily = cli(clone, "daily", today=effective + dt.timedelta(days=1))
     assert daily.returncode == 0, daily.stdout + daily.stderr
