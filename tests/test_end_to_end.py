@@ -36,6 +36,9 @@ IDENTITY = {
     "GIT_COMMITTER_EMAIL": "legal@example.com",
 }
 
+# The clone holds a `notifier/` folder too: run the code under test, not the clone's copy.
+SAFE_PATH = {"PYTHONSAFEPATH": "1"}
+
 
 def propose(text: str, effective: dt.date) -> str:
     """The pull request: workflow logs kept for 90 days instead of 30, a material change."""
@@ -46,7 +49,8 @@ def propose(text: str, effective: dt.date) -> str:
 def cli(
     clone: Path, *args: str, today: dt.date = TODAY, **env: str
 ) -> subprocess.CompletedProcess[str]:
-    return notifier(*args, cwd=clone, env={"NOTIFIER_TODAY": today.isoformat(), **IDENTITY, **env})
+    env = {"NOTIFIER_TODAY": today.isoformat(), **IDENTITY, **SAFE_PATH, **env}
+    return notifier(*args, cwd=clone, env=env)
 
 
 @contextmanager
@@ -55,7 +59,7 @@ def notifier_serve(clone: Path) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {"NOTIFIER_TOKEN_SECRET": SECRET, "NOTIFIER_TODAY": TODAY.isoformat()}
+    env = {"NOTIFIER_TOKEN_SECRET": SECRET, "NOTIFIER_TODAY": TODAY.isoformat(), **SAFE_PATH}
     process = subprocess.Popen(
         [sys.executable, "-m", "notifier", "serve", "--port", str(port)],
         cwd=clone,
