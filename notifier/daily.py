@@ -73,8 +73,9 @@ def run_daily(
     )
     due = _due(view, today)
     if dry_run:
-        sent = _already_reminded(view)
-        run.reminders = [_outcome(r, "would remind") for r in due if r.tag_name not in sent]
+        sent = read_ledger_if_any(view, _reminded_keys)
+        noticed = read_ledger_if_any(view, _noticed)
+        run.reminders = [_outcome(r, "would remind") for r in due if r.tag_name in noticed - sent]
         return run
     run.site = publish_site(view)
     if due:
@@ -119,23 +120,19 @@ def _outcome(release: Release, action: str) -> ReleaseOutcome:
 
 
 def _noticed(ledger: NoticeLedger) -> set[str]:
-    """Releases the release flow processed itself (adopted ones were never announced)."""
+    """Releases announced by the release flow (adopted ones never were) with a stored notice."""
     with ledger.engine.connect() as connection:
-        rows = connection.scalars(
+        processed = connection.scalars(
             select(releases_table.c.key).where(releases_table.c.outcome == "processed")
         )
-        return set(rows)
+        stored = connection.scalars(select(notices_table.c.key))
+        return set(processed) & set(stored)
 
 
 def _reminded(ledger: NoticeLedger, key: str) -> bool:
     """Reminders already queued, and none left to send."""
     counts = DeliveryQueue(ledger, ledger.notice_id(key), REMINDER).counts()
     return bool(counts) and not any(counts.get(state) for state in _UNFINISHED)
-
-
-def _already_reminded(view: HistoryView) -> set[str]:
-    """For a dry run: the releases whose reminders are all sent."""
-    return read_ledger_if_any(view, _reminded_keys)
 
 
 def _reminded_keys(ledger: NoticeLedger) -> set[str]:

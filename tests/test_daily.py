@@ -98,4 +98,5 @@ def test_adopted_releases_get_no_reminder(tmp_path: Path) -> None:
     # A first run after the effective date adopts privacy 2.0: it was never announced.
     first = run_cli("release", "--no-site", cwd=repo.path, today="2099-01-02")
     assert first.code == 0, first.err
+    assert daily(repo, "2098-12-28", "--dry-run")["reminders"] == []
     assert daily(repo, "2098-12-28")["reminders"] == []
