@@ -350,7 +350,7 @@ def recipient_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def _people(path: Path | None, sql: str | None, source_url: str | None) -> Any:
+def _people(path: Path | None, sql: str | None, source_url: str | None) -> Callable[[], Any] | None:
     """The recipients, read lazily per notice; ``None`` for the sample ones."""
     if not path and not sql:
         return None
