@@ -12,7 +12,7 @@ from notifier.releases import Release
 EMAIL = "email"
 INAPP = "inapp"
 REMINDER = "reminder"  # the e-mail sent some days before a material change takes effect
-E_MAIL_STREAMS = (EMAIL, REMINDER)  # the ledger channels that go to an address
+ADDRESSED_CHANNELS = (EMAIL, REMINDER)  # the ledger channels that go to an address
 CHANNELS = (EMAIL, INAPP)
 DEFAULT_CHANNELS: dict[str, tuple[str, ...]] = {
     "material": (EMAIL, INAPP),

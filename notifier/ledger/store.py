@@ -23,7 +23,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from notifier.errors import NotifierError, UsageError
 from notifier.ledger.schema import deliveries, notices
-from notifier.notices import E_MAIL_STREAMS, Notice
+from notifier.notices import ADDRESSED_CHANNELS, Notice
 from notifier.recipients import Recipient, address_key, address_problem
 
 LOAD_CHUNK = 5000
@@ -228,8 +228,8 @@ class NoticeLedger:
             )
             valid, invalid = [], []
             for key, person in people.items():
-                problem = address_problem(person.email) if channel in E_MAIL_STREAMS else None
-                address = person.email.strip() if channel in E_MAIL_STREAMS else None
+                problem = address_problem(person.email) if channel in ADDRESSED_CHANNELS else None
+                address = person.email.strip() if channel in ADDRESSED_CHANNELS else None
                 if problem:
                     invalid.append(
                         (
