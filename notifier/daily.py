@@ -21,12 +21,11 @@ from notifier.ledger.schema import notices as notices_table
 from notifier.ledger.schema import releases as releases_table
 from notifier.ledger.store import NoticeLedger
 from notifier.notices import EMAIL, REMINDER, channels_for
-from notifier.notify import open_ledger
+from notifier.notify import open_ledger, prepare_release
 from notifier.release import (
     People,
     ReleaseOutcome,
     outcomes_ok,
-    prepare_release,
     publish_site,
     read_ledger_if_any,
     sample_people,

@@ -17,6 +17,7 @@ from notifier.frontmatter import Version
 from notifier.ledger.store import NoticeLedger, default_url
 from notifier.notices import REMINDER, Notice, notice_for
 from notifier.recipients import Recipient, address_problem
+from notifier.releases import Release
 from notifier.sending import (
     Progress,
     SendOptions,
@@ -24,7 +25,7 @@ from notifier.sending import (
     deliver,
     queue_recipients,
 )
-from notifier.workspace import read_history
+from notifier.workspace import HistoryView, read_history
 
 ENV_DATABASE = "NOTIFIER_DATABASE_URL"
 ENV_API_KEY = "SENDGRID_API_KEY"
@@ -56,6 +57,18 @@ class PreparedNotice:
         )
 
 
+def prepare_release(view: HistoryView, release: Release) -> PreparedNotice:
+    """The notice of ``release``, compared with the release before it."""
+    releases = view.history.of(release.doc_id)
+    index = next(i for i, r in enumerate(releases) if r.commit == release.commit)
+    before = releases[index - 1].document.body if index else ""
+    comparison = compare(
+        before, release.document.body, vocabulary=view.settings.classify.vocabulary()
+    )
+    site_url = view.settings.site_url or "https://policies.example.com/"
+    return PreparedNotice(notice_for(release, comparison, site_url=site_url), view.settings)
+
+
 def prepare(repo: Path, spec: str) -> PreparedNotice:
     """The notice of release ``DOC@VERSION`` of the repository at ``repo``."""
     doc, at, version = spec.partition("@")
@@ -67,14 +80,9 @@ def prepare(repo: Path, spec: str) -> PreparedNotice:
         )
     view = read_history(repo)
     releases = view.history.of(doc)
-    for index, release in enumerate(releases):
+    for release in releases:
         if release.version == Version(version):
-            before = releases[index - 1].document.body if index else ""
-            comparison = compare(
-                before, release.document.body, vocabulary=view.settings.classify.vocabulary()
-            )
-            site_url = view.settings.site_url or "https://policies.example.com/"
-            return PreparedNotice(notice_for(release, comparison, site_url=site_url), view.settings)
+            return prepare_release(view, release)
     known = ", ".join(f"{doc}@{r.version}" for r in releases) or "none"
     raise UsageError(
         f"no release {spec}", where=view.history.ref, fix=f"Releases of '{doc}': {known}."

@@ -25,12 +25,18 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from notifier.compare import compare
 from notifier.errors import NotifierError, UsageError
 from notifier.ledger.schema import releases as releases_table
 from notifier.ledger.store import NoticeLedger, utcnow
-from notifier.notices import EMAIL, INAPP, channels_for, notice_for
-from notifier.notify import PreparedNotice, ledger_url, make_channel, open_ledger, send
+from notifier.notices import EMAIL, INAPP, channels_for
+from notifier.notify import (
+    PreparedNotice,
+    ledger_url,
+    make_channel,
+    open_ledger,
+    prepare_release,
+    send,
+)
 from notifier.recipients import Recipient, read_recipients
 from notifier.releases import Release
 from notifier.sending import SendOptions, SendReport
@@ -209,18 +215,6 @@ def _process(
             return outcome
     _record(ledger, release, "processed")
     return outcome
-
-
-def prepare_release(view: HistoryView, release: Release) -> PreparedNotice:
-    """The notice of ``release``, compared with the release before it."""
-    releases = view.history.of(release.doc_id)
-    index = next(i for i, r in enumerate(releases) if r.commit == release.commit)
-    before = releases[index - 1].document.body if index else ""
-    comparison = compare(
-        before, release.document.body, vocabulary=view.settings.classify.vocabulary()
-    )
-    site_url = view.settings.site_url or "https://policies.example.com/"
-    return PreparedNotice(notice_for(release, comparison, site_url=site_url), view.settings)
 
 
 def send_release(
