@@ -1,9 +1,10 @@
 """Load the in-app notice API: 100,000 users and 5 notices in the ledger, random users.
 
 In the same run, the same server serves the static ``notices.json``. Reported, for SQLite and
-PostgreSQL: saturation throughput with 64 connections for both, and p50/p99 latency of the API
+PostgreSQL: saturation throughput with 64 connections for both (wrk, from Debian: a C load
+generator leaves the server the CPU a Python one would take), and p50/p99 latency of the API
 at an offered rate of half its saturation throughput (open loop: requests are sent on schedule
-whether or not earlier ones have answered).
+whether or not earlier ones have answered, and timed from their scheduled time).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import datetime as dt
 import json
 import os
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -21,8 +23,6 @@ import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
-
-import aiohttp
 
 from notifier.ledger.inapp import record_mark
 from notifier.ledger.store import NoticeLedger
@@ -73,6 +73,10 @@ def _fill(url: str) -> None:
             ip="127.0.0.1",
             user_agent="bench",
         )
+    # A ledger in service has planner statistics (autovacuum, or SQLite's optimize); a freshly
+    # filled one has none, and PostgreSQL would plan the marks query as if the tables were empty.
+    with ledger.engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
     ledger.close()
 
 
@@ -82,49 +86,52 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def _closed_loop(url: str, tokens: list[str] | None) -> float:
-    """Requests per second with CONNECTIONS requests always in flight."""
-    done = 0
-    deadline = time.perf_counter() + SECONDS
-    connector = aiohttp.TCPConnector(limit=CONNECTIONS)
-    async with aiohttp.ClientSession(connector=connector) as session:
-
-        async def worker() -> None:
-            nonlocal done
-            while time.perf_counter() < deadline:
-                headers = {"Authorization": f"Bearer {random.choice(tokens)}"} if tokens else {}
-                async with session.get(url, headers=headers) as response:
-                    await response.read()
-                    assert response.status == 200, response.status
-                done += 1
-
-        start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(CONNECTIONS)))
-        return done / (time.perf_counter() - start)
+def _saturation(url: str, tokens: Path | None) -> float:
+    """Requests per second with CONNECTIONS connections always busy (wrk, 2 threads)."""
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS:.0f}s", "--latency", url]
+    env = dict(os.environ)
+    if tokens is not None:
+        command[1:1] = ["-s", str(ROOT / "benchmarks" / "random_token.lua")]
+        env["TOKENS_FILE"] = str(tokens)
+    out = subprocess.run(command, capture_output=True, text=True, check=True, env=env).stdout
+    if "Non-2xx" in out:
+        raise SystemExit(f"wrk saw failed requests:\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
 
 
-async def _open_loop(url: str, tokens: list[str], rate: float) -> list[float]:
-    """Latencies (ms) of requests sent at a fixed rate."""
+async def _open_loop(port: int, tokens: list[str], rate: float) -> list[float]:
+    """Latencies (ms) of requests sent on schedule at ``rate`` (open loop), each measured from
+    its scheduled time, so a stalled server is not hidden by requests sent late."""
+    idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    for _ in range(CONNECTIONS):
+        idle.put_nowait(await asyncio.open_connection("127.0.0.1", port))
+    requests = [
+        f"GET /v1/notices HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {t}\r\n\r\n".encode()
+        for t in tokens
+    ]
     latencies: list[float] = []
-    connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(connector=connector) as session:
 
-        async def one() -> None:
-            start = time.perf_counter()
-            headers = {"Authorization": f"Bearer {random.choice(tokens)}"}
-            async with session.get(url, headers=headers) as response:
-                await response.read()
-            latencies.append((time.perf_counter() - start) * 1000)
+    async def one(scheduled: float) -> None:
+        reader, writer = await idle.get()
+        writer.write(random.choice(requests))
+        head = await reader.readuntil(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200"), head[:40]
+        length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))  # type: ignore[union-attr]
+        await reader.readexactly(length)
+        latencies.append((time.perf_counter() - scheduled) * 1000)
+        idle.put_nowait((reader, writer))
 
-        tasks = []
-        start = time.perf_counter()
-        count = int(rate * SECONDS)
-        for index in range(count):
-            delay = start + index / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one()))
-        await asyncio.gather(*tasks)
+    tasks = []
+    start = time.perf_counter() + 0.1
+    for index in range(int(rate * SECONDS)):
+        scheduled = start + index / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(scheduled)))
+    await asyncio.gather(*tasks)
+    while not idle.empty():
+        idle.get_nowait()[1].close()
     return latencies
 
 
@@ -163,9 +170,11 @@ def _measure(name: str, ledger_url: str, notices_json: Path) -> dict[str, float]
         tokens = [
             mint_token(f"u{random.randrange(USERS)}", SECRET, lifetime=3600) for _ in range(2000)
         ]
-        static = asyncio.run(_closed_loop(f"{base}/notices.json", None))
-        dynamic = asyncio.run(_closed_loop(f"{base}/v1/notices", tokens))
-        latencies = asyncio.run(_open_loop(f"{base}/v1/notices", tokens, dynamic / 2))
+        token_file = notices_json.parent / "tokens.txt"
+        token_file.write_text("\n".join(tokens) + "\n", encoding="utf-8")
+        static = _saturation(f"{base}/notices.json", None)
+        dynamic = _saturation(f"{base}/v1/notices", token_file)
+        latencies = asyncio.run(_open_loop(port, tokens, dynamic / 2))
         p50 = statistics.median(latencies)
         p99 = statistics.quantiles(latencies, n=100)[98]
         print(

@@ -114,34 +114,50 @@ def _run(
     total: int,
     progress: Progress | None,
 ) -> None:
+    threads = max(1, options.threads)
     in_flight: dict[Future[BatchOutcome], Batch] = {}
+    answered: list[tuple[Batch, Future[BatchOutcome]]] = []
     last_beat = time.monotonic()
     done = 0
-    with ThreadPoolExecutor(max_workers=max(1, options.threads)) as pool:
+    with ThreadPoolExecutor(max_workers=threads) as pool:
         try:
             while True:
-                while len(in_flight) < max(1, options.threads) and report.stopped is None:
-                    batch = queue.claim(options.batch_size)
-                    if batch is None:
-                        break
-                    queue.mark_sending(batch)
+                # One transaction records the answers just in and claims the next batches; the
+                # claims are committed (as "sending") before their requests leave.
+                with queue.transaction():
+                    for batch, future in answered:
+                        done += _record(queue, batch, future, channel, report)
+                    answered = []
+                    claimed = _claim(queue, threads - len(in_flight), options, report)
+                if progress and done:
+                    progress("send", done, total)
+                for batch in claimed:
                     in_flight[pool.submit(channel.send, batch, notice, content)] = batch
                 if not in_flight:
                     return
                 finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    batch = in_flight.pop(future)
-                    done += _record(queue, batch, future, channel, report)
-                    if progress:
-                        progress("send", done, total)
+                answered = [(in_flight.pop(future), future) for future in finished]
                 if time.monotonic() - last_beat > options.heartbeat_every:
                     queue.heartbeat()
                     last_beat = time.monotonic()
         except KeyboardInterrupt:
             report.stopped = "interrupted"
-            for future, batch in list(in_flight.items()):  # let requests on the way finish
+            # Record what is known, and let the requests on their way finish and be recorded.
+            for batch, future in answered + [(b, f) for f, b in in_flight.items()]:
                 _record(queue, batch, future, channel, report)
             raise
+
+
+def _claim(
+    queue: DeliveryQueue, room: int, options: SendOptions, report: SendReport
+) -> list[Batch]:
+    claimed: list[Batch] = []
+    while len(claimed) < room and report.stopped is None:
+        batch = queue.claim(options.batch_size, sending=True)
+        if batch is None:
+            break
+        claimed.append(batch)
+    return claimed
 
 
 def _record(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -204,3 +205,47 @@ def test_unreachable_database_is_a_clear_error() -> None:
         NoticeLedger.open("postgresql+psycopg://nobody:secret@127.0.0.1:1/none")
     assert "secret" not in caught.value.message
     assert "cannot open the ledger" in caught.value.message
+
+
+def test_migrations_build_the_schema_the_code_declares(ledger: NoticeLedger) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from notifier.ledger.schema import metadata
+
+    with ledger.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == []
+
+
+def test_claims_read_pending_deliveries_through_the_partial_index(tmp_path: Path) -> None:
+    # SQLite's plan (PostgreSQL chooses by table statistics).
+    ledger = NoticeLedger.open(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    load(ledger, people(50))
+    with ledger.engine.connect() as connection:
+        plan = " ".join(
+            str(row[-1])
+            for row in connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT id FROM deliveries WHERE notice_id = 1 "
+                "AND channel = 'email' AND state = 'pending' ORDER BY id LIMIT 10"
+            )
+        )
+    ledger.close()
+    assert "ix_deliveries_pending" in plan
+
+
+def test_answers_and_claims_share_one_transaction(ledger: NoticeLedger) -> None:
+    load(ledger, people(30))
+    queue = DeliveryQueue(ledger, ledger.notice_id("privacy/1.1"), "email")
+    first = queue.claim(10, sending=True)
+    assert first is not None
+    with pytest.raises(RuntimeError), queue.transaction():
+        queue.mark_submitted(
+            first, [item.delivery_id for item in first.items], provider="x", message_id="m"
+        )
+        assert queue.claim(10, sending=True) is not None
+        raise RuntimeError("the worker stops before committing")
+    # Nothing of the block was kept: the first batch is still on its way, the rest pending.
+    assert queue.counts() == {"claimed": 10, "pending": 20}
+    with ledger.engine.connect() as connection:
+        assert connection.execute(select(batches.c.state)).scalars().all() == ["sending"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +35,7 @@ class UserNotice:
     content_hash: str
     seen: bool
     acknowledged: bool
+    notice_id: int = 0  # the ledger's id
 
 
 def notices_for_user(
@@ -44,35 +47,53 @@ def notices_for_user(
 ) -> list[UserNotice]:
     """Notices of the classes shown in the app that the user has not acknowledged, material
     first, newest first. A user who signed up after a release took effect is not shown it."""
-    rows = [row for row in ledger.notice_rows() if row["change_class"] in classes]
     with ledger.engine.connect() as connection:
         marks = _marks(connection, user_id)
+    return shown_notices(notice_catalog(ledger.notice_rows(), classes), marks, user_created_at)
+
+
+def notice_catalog(rows: list[dict[str, Any]], classes: Iterable[str]) -> tuple[UserNotice, ...]:
+    """The notices of the classes shown in the app, in display order (material first, newest
+    first), as an unmarked user sees them."""
+    shown = [_user_notice(row) for row in rows if row["change_class"] in classes]
+    shown.sort(key=lambda n: (n.change_class != "material", -n.effective_date.toordinal(), n.key))
+    return tuple(shown)
+
+
+def shown_notices(
+    catalog: tuple[UserNotice, ...],
+    marks: Mapping[int, Collection[str]],
+    user_created_at: dt.datetime | None,
+) -> list[UserNotice]:
+    """What one user is shown of ``catalog``, given the user's marks per notice id."""
+    joined = user_created_at.date() if user_created_at is not None else None
     shown = []
-    for row in rows:
-        effective = dt.date.fromisoformat(row["effective_date"])
-        if user_created_at is not None and user_created_at.date() > effective:
+    for notice in catalog:
+        if joined is not None and joined > notice.effective_date:
             continue
-        kinds = marks.get(int(row["id"]), set())
+        kinds = marks.get(notice.notice_id, ())
         if ACKNOWLEDGED in kinds:
             continue
-        shown.append(
-            UserNotice(
-                row["key"],
-                row["document"],
-                row["title"],
-                row["version"],
-                row["change_class"],
-                row["summary"],
-                effective,
-                row["text_url"],
-                row["redline_url"],
-                row["content_hash"],
-                SEEN in kinds,
-                False,
-            )
-        )
-    shown.sort(key=lambda n: (n.change_class != "material", -n.effective_date.toordinal(), n.key))
+        shown.append(replace(notice, seen=True) if SEEN in kinds else notice)
     return shown
+
+
+def _user_notice(row: dict[str, Any]) -> UserNotice:
+    return UserNotice(
+        row["key"],
+        row["document"],
+        row["title"],
+        row["version"],
+        row["change_class"],
+        row["summary"],
+        dt.date.fromisoformat(row["effective_date"]),
+        row["text_url"],
+        row["redline_url"],
+        row["content_hash"],
+        seen=False,
+        acknowledged=False,
+        notice_id=int(row["id"]),
+    )
 
 
 def _marks(connection: Connection, user_id: str) -> dict[int, set[str]]:

@@ -17,12 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, select, update
+from sqlalchemy import Connection, and_, case, func, insert, literal_column, select, update
 
-from notifier.ledger.schema import batches, deliveries, recipients, workers
+from notifier.ledger.schema import PENDING, batches, deliveries, recipients, workers
 from notifier.ledger.store import NoticeLedger, new_id, utcnow
 
 
@@ -62,6 +64,26 @@ class DeliveryQueue:
         self.notice_id = notice_id
         self.channel = channel
         self.worker_id = self._register()
+        self._shared: Connection | None = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the queue's writes inside this block as one transaction (one commit, which is
+        what a batch costs most on SQLite)."""
+        with self.engine.begin() as connection:
+            self._shared = connection
+            try:
+                yield
+            finally:
+                self._shared = None
+
+    @contextmanager
+    def _begin(self) -> Iterator[Connection]:
+        if self._shared is not None:
+            yield self._shared
+        else:
+            with self.engine.begin() as connection:
+                yield connection
 
     def _register(self) -> int:
         now = utcnow()
@@ -88,18 +110,23 @@ class DeliveryQueue:
                 update(workers).where(workers.c.id == self.worker_id).values(stopped_at=utcnow())
             )
 
-    def claim(self, size: int) -> Batch | None:
-        """Reserve up to ``size`` pending deliveries, or None when none are left."""
+    def claim(self, size: int, *, sending: bool = False) -> Batch | None:
+        """Reserve up to ``size`` pending deliveries, or None when none are left.
+
+        ``sending``: the batch goes out right after this commits, so it is recorded as
+        ``sending`` at once (as :meth:`mark_sending` would), saving a commit.
+        """
         now = utcnow()
-        with self.engine.begin() as connection:
+        with self._begin() as connection:
             batch_id = new_id(
                 connection.execute(
                     insert(batches).values(
                         notice_id=self.notice_id,
                         worker_id=self.worker_id,
-                        state="claimed",
+                        state="sending" if sending else "claimed",
                         size=0,
                         claimed_at=now,
+                        sent_at=now if sending else None,
                     )
                 )
             )
@@ -108,7 +135,9 @@ class DeliveryQueue:
                 .where(
                     deliveries.c.notice_id == self.notice_id,
                     deliveries.c.channel == self.channel,
-                    deliveries.c.state == "pending",
+                    # Written out, not bound: only then may the database use the partial
+                    # index of pending deliveries.
+                    deliveries.c.state == literal_column(PENDING),
                 )
                 .order_by(deliveries.c.id)
                 .limit(size)
@@ -146,7 +175,7 @@ class DeliveryQueue:
 
     def mark_sending(self, batch: Batch) -> None:
         """Commit that the request is about to go out (after this, a crash means 'unknown')."""
-        with self.engine.begin() as connection:
+        with self._begin() as connection:
             connection.execute(
                 update(batches)
                 .where(batches.c.id == batch.id)
@@ -159,7 +188,7 @@ class DeliveryQueue:
         """The provider accepted these deliveries of ``batch``."""
         now = utcnow()
         rows = _rows_of(batch, delivery_ids)
-        with self.engine.begin() as connection:
+        with self._begin() as connection:
             connection.execute(
                 update(deliveries)
                 .where(rows, deliveries.c.state == "claimed")
@@ -181,7 +210,7 @@ class DeliveryQueue:
         """These deliveries cannot be sent (the provider refused them): final."""
         now = utcnow()
         rows = _rows_of(batch, delivery_ids)
-        with self.engine.begin() as connection:
+        with self._begin() as connection:
             connection.execute(
                 update(deliveries)
                 .where(rows, deliveries.c.state == "claimed")
@@ -195,7 +224,7 @@ class DeliveryQueue:
 
     def release(self, batch: Batch) -> None:
         """Give a batch back to the queue: it was never sent (e.g. the API key was refused)."""
-        with self.engine.begin() as connection:
+        with self._begin() as connection:
             connection.execute(
                 update(deliveries)
                 .where(deliveries.c.batch_id == batch.id, deliveries.c.state == "claimed")

@@ -19,9 +19,13 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData()
+
+PENDING = "'pending'"  # as an SQL literal
+PENDING_CONDITION = f"state = {PENDING}"
 
 # Integer ids that are 64-bit on PostgreSQL and still "INTEGER PRIMARY KEY" (rowid) on SQLite.
 Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -80,12 +84,15 @@ deliveries = Table(
     UniqueConstraint("notice_id", "recipient_id", "channel", name="uq_delivery"),
     UniqueConstraint("notice_id", "channel", "address_key", name="uq_delivery_address"),
 )
+# The send queue: pending deliveries only, so that a delivery leaves the index once, when it
+# is claimed, and later state changes touch no index.
 Index(
-    "ix_deliveries_queue",
+    "ix_deliveries_pending",
     deliveries.c.notice_id,
     deliveries.c.channel,
-    deliveries.c.state,
     deliveries.c.id,
+    sqlite_where=text(PENDING_CONDITION),
+    postgresql_where=text(PENDING_CONDITION),
 )
 Index("ix_deliveries_batch", deliveries.c.batch_id)
 Index("ix_deliveries_recipient", deliveries.c.recipient_id)

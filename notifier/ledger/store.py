@@ -22,9 +22,10 @@ from sqlalchemy import Connection, Engine, create_engine, event, insert, select
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from notifier.errors import NotifierError, UsageError
+from notifier.ledger.loading import ChunkLoader
 from notifier.ledger.schema import deliveries, notices
-from notifier.notices import ADDRESSED_CHANNELS, Notice
-from notifier.recipients import Recipient, address_key, address_problem
+from notifier.notices import Notice
+from notifier.recipients import Recipient
 
 LOAD_CHUNK = 5000
 NOTICE_CACHE_SECONDS = 5.0
@@ -213,86 +214,21 @@ class NoticeLedger:
     def _queue_chunk(
         self, connection: Connection, notice_id: int, channel: str, chunk: list[Recipient]
     ) -> LoadReport:
-        # Plain DB-API executemany: for millions of rows, building SQLAlchemy parameters per row
-        # costs more than the database's work.
-        now = self._timestamp(utcnow())
-        people = {person.user_key: person for person in chunk}
-        cursor = connection.connection.cursor()
-        try:
-            cursor.executemany(
-                self._sql(_UPSERT_RECIPIENT),
-                [
-                    (p.user_key, p.user_id, p.email.strip() or None, p.locale, now)
-                    for p in people.values()
-                ],
-            )
-            valid, invalid = [], []
-            for key, person in people.items():
-                problem = address_problem(person.email) if channel in ADDRESSED_CHANNELS else None
-                address = person.email.strip() if channel in ADDRESSED_CHANNELS else None
-                if problem:
-                    invalid.append(
-                        (
-                            notice_id,
-                            channel,
-                            address,
-                            None,
-                            "failed",
-                            f"invalid address: {problem}",
-                            now,
-                            now,
-                            key,
-                        )
-                    )
-                else:
-                    valid.append(
-                        (
-                            notice_id,
-                            channel,
-                            address,
-                            address_key(person.email) if address else None,
-                            "pending",
-                            None,
-                            now,
-                            None,
-                            key,
-                        )
-                    )
-            queued = self._insert_deliveries(cursor, valid)
-            failed = self._insert_deliveries(cursor, invalid)
-        finally:
-            cursor.close()
-        return LoadReport(
-            read=len(chunk), queued=queued, duplicates=len(chunk) - queued - failed, invalid=failed
+        counts = ChunkLoader(connection, self.dialect).load(
+            notice_id, channel, chunk, self._timestamp(utcnow())
         )
-
-    def _insert_deliveries(self, cursor: Any, rows: list[tuple[Any, ...]]) -> int:
-        if not rows:
-            return 0
-        cursor.executemany(self._sql(_INSERT_DELIVERY), rows)
-        return max(int(cursor.rowcount), 0)  # rows really inserted (conflicts skipped)
-
-    def _sql(self, statement: str) -> str:
-        return statement if self.dialect == "sqlite" else statement.replace("?", "%s")
+        return LoadReport(
+            read=counts.read,
+            queued=counts.queued,
+            duplicates=counts.read - counts.queued - counts.invalid,
+            invalid=counts.invalid,
+        )
 
     def _timestamp(self, value: dt.datetime) -> Any:
         """A timestamp as this database's driver stores it for SQLAlchemy to read back."""
-        processor = deliveries.c.created_at.type.bind_processor(self.engine.dialect)
+        dialect = self.engine.dialect
+        processor = deliveries.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
         return processor(value) if processor else value
-
-
-_UPSERT_RECIPIENT = (
-    "INSERT INTO recipients (user_key, user_id, email, locale, first_seen_at) "
-    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_key) DO UPDATE SET "
-    "email = COALESCE(excluded.email, recipients.email), "
-    "locale = COALESCE(excluded.locale, recipients.locale)"
-)
-_INSERT_DELIVERY = (
-    "INSERT INTO deliveries (notice_id, recipient_id, channel, address, address_key, state, "
-    "error, attempts, created_at, final_at) "
-    "SELECT ?, id, ?, ?, ?, ?, ?, 0, ?, ? FROM recipients WHERE user_key = ? "
-    "ON CONFLICT DO NOTHING"
-)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import asdict
 
 from starlette.applications import Starlette
@@ -13,6 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from notifier.ledger.events import record_events
+from notifier.ledger.marks import open_mark_reader
 from notifier.ledger.store import NoticeLedger
 from notifier.web import notices_api
 from notifier.web.notices_api import InAppSettings
@@ -64,8 +67,9 @@ def create_app(
         Route("/webhooks/sendgrid", sendgrid_events, methods=["POST"]),
     ]
     middleware = []
-    if inapp is not None:
-        routes += notices_api.routes(ledger, inapp)
+    reader = open_mark_reader(ledger) if inapp is not None else None
+    if inapp is not None and reader is not None:
+        routes += notices_api.routes(ledger, inapp, reader)
         # Browsers may call the API only from the configured application origins.
         middleware.append(
             Middleware(
@@ -76,4 +80,11 @@ def create_app(
                 max_age=600,
             )
         )
-    return Starlette(routes=routes, middleware=middleware)
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        if reader is not None:
+            await reader.close()
+
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

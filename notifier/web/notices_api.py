@@ -3,16 +3,25 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from notifier.ledger.inapp import ACKNOWLEDGED, SEEN, UserNotice, notices_for_user, record_mark
-from notifier.ledger.store import NoticeLedger
+from notifier.ledger.inapp import (
+    ACKNOWLEDGED,
+    SEEN,
+    UserNotice,
+    notice_catalog,
+    record_mark,
+    shown_notices,
+)
+from notifier.ledger.marks import MarkReader
+from notifier.ledger.store import LedgerError, NoticeLedger
 from notifier.web.tokens import TokenRejected, TokenSettings, VerifiedUser, verify_token
 
 
@@ -47,28 +56,62 @@ def _json(notice: UserNotice, settings: InAppSettings) -> dict[str, Any]:
     }
 
 
-def routes(ledger: NoticeLedger, settings: InAppSettings) -> list[Route]:
-    """The API's routes."""
+class NoticeBodies:
+    """The notices in display order and the JSON of each, made once per change of the
+    ledger's notices (a release), not once per request."""
+
+    def __init__(self, ledger: NoticeLedger, settings: InAppSettings) -> None:
+        self.ledger = ledger
+        self.settings = settings
+        self._rows: list[dict[str, Any]] | None = None
+        self._catalog: tuple[UserNotice, ...] = ()
+        self._json: dict[UserNotice, bytes] = {}
+
+    def catalog(self) -> tuple[UserNotice, ...]:
+        """Every notice shown in the app, unmarked, in display order."""
+        rows = self.ledger.notice_rows()
+        if rows is not self._rows:
+            self._rows = rows
+            self._catalog = notice_catalog(rows, self.settings.classes)
+            self._json = {}
+        return self._catalog
+
+    def listing(self, shown: list[UserNotice]) -> bytes:
+        """The body of ``GET /v1/notices``: ``{"notices": [...]}``."""
+        return b'{"notices":[' + b",".join(self._one(notice) for notice in shown) + b"]}"
+
+    def _one(self, notice: UserNotice) -> bytes:
+        body = self._json.get(notice)
+        if body is None:
+            body = self._json[notice] = json.dumps(
+                _json(notice, self.settings), ensure_ascii=False, separators=(",", ":")
+            ).encode("utf-8")
+        return body
+
+
+def routes(ledger: NoticeLedger, settings: InAppSettings, reader: MarkReader) -> list[Route]:
+    """The API's routes; ``reader`` reads users' marks (see :mod:`notifier.ledger.marks`)."""
+    bodies = NoticeBodies(ledger, settings)
 
     def user_of(request: Request) -> VerifiedUser:
         header = request.headers.get("Authorization", "")
         token = header[7:].strip() if header[:7].lower() == "bearer " else None
         return verify_token(token, settings.tokens)
 
-    async def list_notices(request: Request) -> JSONResponse:
+    async def list_notices(request: Request) -> Response:
         try:
             user = user_of(request)
         except TokenRejected as rejected:
             return _unauthorized(rejected)
-        found = await run_in_threadpool(
-            notices_for_user,
-            ledger,
-            user.user_id,
-            classes=set(settings.classes),
-            user_created_at=user.created_at,
-        )
-        return JSONResponse(
-            {"notices": [_json(n, settings) for n in found]}, headers={"Cache-Control": "no-store"}
+        try:
+            marks = await reader.marks(user.user_id)
+        except LedgerError as error:
+            return JSONResponse({"error": error.what}, 503)
+        shown = shown_notices(bodies.catalog(), marks, user.created_at)
+        return Response(
+            bodies.listing(shown),
+            media_type="application/json",
+            headers={"Cache-Control": "no-store"},
         )
 
     def mark(kind: str) -> Any:

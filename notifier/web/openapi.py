@@ -123,6 +123,10 @@ OPENAPI: dict[str, Any] = {
                         },
                     },
                     "401": _UNAUTHORIZED,
+                    "503": {
+                        "description": "The ledger cannot be read just now; try again later",
+                        "content": {"application/json": {"schema": _ERROR}},
+                    },
                 },
             }
         },
