@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 import json
 import os
 import random
@@ -73,10 +74,12 @@ def _fill(url: str) -> None:
             ip="127.0.0.1",
             user_agent="bench",
         )
-    # A ledger in service has planner statistics (autovacuum, or SQLite's optimize); a freshly
-    # filled one has none, and PostgreSQL would plan the marks query as if the tables were empty.
-    with ledger.engine.begin() as connection:
-        connection.exec_driver_sql("ANALYZE")
+    # A ledger in service has planner statistics and is vacuumed; a freshly filled one is not:
+    # PostgreSQL would plan the marks query as if the tables were empty, and autovacuum would
+    # run during the measurement.
+    command = "VACUUM ANALYZE" if ledger.dialect == "postgresql" else "ANALYZE"
+    with ledger.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql(command)
     ledger.close()
 
 
@@ -174,7 +177,14 @@ def _measure(name: str, ledger_url: str, notices_json: Path) -> dict[str, float]
         token_file.write_text("\n".join(tokens) + "\n", encoding="utf-8")
         static = _saturation(f"{base}/notices.json", None)
         dynamic = _saturation(f"{base}/v1/notices", token_file)
-        latencies = asyncio.run(_open_loop(port, tokens, dynamic / 2))
+        # The generator's own garbage collection would stall its schedule and be counted as
+        # the server's latency.
+        gc.collect()
+        gc.disable()
+        try:
+            latencies = asyncio.run(_open_loop(port, tokens, dynamic / 2))
+        finally:
+            gc.enable()
         p50 = statistics.median(latencies)
         p99 = statistics.quantiles(latencies, n=100)[98]
         print(

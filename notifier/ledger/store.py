@@ -163,6 +163,10 @@ class NoticeLedger:
             self._notice_rows = (time.monotonic(), rows)
         return rows
 
+    def notice_rows_stale(self, max_age: float = NOTICE_CACHE_SECONDS) -> bool:
+        """Whether :meth:`notice_rows` would read the database (rather than its cache)."""
+        return time.monotonic() - self._notice_rows[0] > max_age
+
     def notice_id(self, key: str) -> int:
         """The id of a stored notice, or a usage error naming the known ones."""
         with self.engine.connect() as connection:

@@ -67,9 +67,14 @@ class NoticeBodies:
         self._catalog: tuple[UserNotice, ...] = ()
         self._json: dict[UserNotice, bytes] = {}
 
-    def catalog(self) -> tuple[UserNotice, ...]:
+    async def catalog(self) -> tuple[UserNotice, ...]:
         """Every notice shown in the app, unmarked, in display order."""
-        rows = self.ledger.notice_rows()
+        if self.ledger.notice_rows_stale():
+            # A read through SQLAlchemy may have to reconnect: never in the event loop, where
+            # it would hold up every request in flight.
+            rows = await run_in_threadpool(self.ledger.notice_rows)
+        else:
+            rows = self.ledger.notice_rows()
         if rows is not self._rows:
             self._rows = rows
             self._catalog = notice_catalog(rows, self.settings.classes)
@@ -107,7 +112,7 @@ def routes(ledger: NoticeLedger, settings: InAppSettings, reader: MarkReader) ->
             marks = await reader.marks(user.user_id)
         except LedgerError as error:
             return JSONResponse({"error": error.what}, 503)
-        shown = shown_notices(bodies.catalog(), marks, user.created_at)
+        shown = shown_notices(await bodies.catalog(), marks, user.created_at)
         return Response(
             bodies.listing(shown),
             media_type="application/json",
