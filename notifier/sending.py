@@ -127,8 +127,8 @@ def _run(
                 with queue.transaction():
                     for batch, future in answered:
                         done += _record(queue, batch, future, channel, report)
-                    answered = []
                     claimed = _claim(queue, threads - len(in_flight), options, report)
+                answered = []  # only once committed: Ctrl-C before that records them below
                 if progress and done:
                     progress("send", done, total)
                 for batch in claimed:

@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from notifier.ledger.events import record_events
-from notifier.ledger.marks import open_mark_reader
+from notifier.ledger.marks import MarkReader, open_mark_reader
 from notifier.ledger.store import NoticeLedger
 from notifier.web import notices_api
 from notifier.web.notices_api import InAppSettings
@@ -68,8 +68,9 @@ def create_app(
         Route("/webhooks/sendgrid", sendgrid_events, methods=["POST"]),
     ]
     middleware = []
-    reader = open_mark_reader(ledger) if inapp is not None else None
-    if inapp is not None and reader is not None:
+    reader: MarkReader | None = None
+    if inapp is not None:
+        reader = open_mark_reader(ledger)
         routes += notices_api.routes(ledger, inapp, reader)
         # Browsers may call the API only from the configured application origins.
         middleware.append(
