@@ -112,3 +112,9 @@ def test_user_and_sign_up_time_come_from_the_token() -> None:
     user = verify_token(token, SETTINGS)
     assert user.user_id == "u7"
     assert user.created_at is not None and int(user.created_at.timestamp()) == 1_700_000_000
+
+
+def test_a_sign_up_time_out_of_range_is_refused_not_a_crash() -> None:
+    token = jwt.encode(_claims(user_created_at=10**20), SECRET, "HS256")
+    with pytest.raises(TokenRejected, match="user_created_at"):
+        verify_token(token, SETTINGS)

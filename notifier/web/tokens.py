@@ -70,9 +70,16 @@ def verify_token(token: str | None, settings: TokenSettings) -> VerifiedUser:
     user = claims.get("sub")
     if not isinstance(user, str) or not user.strip():
         raise TokenRejected("token names no user", where="sub", fix="Put the user id in sub.")
-    created = claims.get("user_created_at", None)
-    created_at = dt.datetime.fromtimestamp(created, dt.UTC) if _is_number(created) else None
-    return VerifiedUser(user.strip(), created_at)
+    return VerifiedUser(user.strip(), _sign_up_time(claims.get("user_created_at", None)))
+
+
+def _sign_up_time(created: object) -> dt.datetime | None:
+    if not _is_number(created):
+        return None
+    try:
+        return dt.datetime.fromtimestamp(created, dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        raise _invalid("user_created_at out of range") from None
 
 
 def _invalid(reason: str) -> TokenRejected:
