@@ -15,13 +15,6 @@ from .site_repo import build_site_repo
 from .test_site import mkdocs_build
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
