@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from notifier.ledger.inapp import ACKNOWLEDGED, SEEN, record_mark
-from notifier.ledger.marks import PostgresMarkReader, open_mark_reader
+from notifier.ledger.marks import PostgresMarkReader, open_mark_reader, read_marks
 from notifier.ledger.store import LedgerError, NoticeLedger
 
 from .test_ledger import NOTICE
@@ -44,6 +44,8 @@ def test_concurrent_reads_each_get_their_own_users_marks(ledger_url: str) -> Non
         {notice_id: frozenset({SEEN, ACKNOWLEDGED})},
     ]
     assert found == [expected[index % 3] for index in range(60)] * 2
+    with ledger.engine.connect() as connection:  # the same read for synchronous callers
+        assert [read_marks(connection, user) for user in users] == found[:60]
     ledger.close()
 
 

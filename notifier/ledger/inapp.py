@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 
+from notifier.ledger.marks import read_marks
 from notifier.ledger.schema import deliveries, events, notices, recipients
 from notifier.ledger.store import NoticeLedger, new_id, utcnow
 from notifier.notices import INAPP
@@ -48,7 +49,7 @@ def notices_for_user(
     """Notices of the classes shown in the app that the user has not acknowledged, material
     first, newest first. A user who signed up after a release took effect is not shown it."""
     with ledger.engine.connect() as connection:
-        marks = _marks(connection, user_id)
+        marks = read_marks(connection, user_id)
     return shown_notices(notice_catalog(ledger.notice_rows(), classes), marks, user_created_at)
 
 
@@ -94,19 +95,6 @@ def _user_notice(row: dict[str, Any]) -> UserNotice:
         acknowledged=False,
         notice_id=int(row["id"]),
     )
-
-
-def _marks(connection: Connection, user_id: str) -> dict[int, set[str]]:
-    query = (
-        select(deliveries.c.notice_id, events.c.kind)
-        .join(recipients, recipients.c.id == deliveries.c.recipient_id)
-        .join(events, events.c.delivery_id == deliveries.c.id)
-        .where(recipients.c.user_key == user_id, deliveries.c.channel == INAPP)
-    )
-    marks: dict[int, set[str]] = {}
-    for notice_id, kind in connection.execute(query):
-        marks.setdefault(int(notice_id), set()).add(kind)
-    return marks
 
 
 def record_mark(

@@ -10,7 +10,8 @@ nearly all of it outside the database. These readers talk to the driver directly
   query is on its way are coalesced into the next query (``user_key = ANY(...)``), so a busy
   server makes one round trip for many requests instead of one each.
 
-Writes (the marks themselves) still go through :mod:`notifier.ledger.inapp`.
+Writes (the marks themselves) go through :mod:`notifier.ledger.inapp`; :func:`read_marks`
+is the same read for synchronous callers, so the query is written once.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Mapping
 from typing import Protocol
 
 import psycopg
+from sqlalchemy import Connection, text
 
 from notifier.ledger.store import LedgerError, NoticeLedger
 from notifier.notices import INAPP
@@ -56,6 +58,12 @@ def open_mark_reader(ledger: NoticeLedger) -> MarkReader:
         return SqliteMarkReader(url.database or ":memory:")
     conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
     return PostgresMarkReader(conninfo, safe_name=url.render_as_string(hide_password=True))
+
+
+def read_marks(connection: Connection, user_key: str) -> Marks:
+    """The user's marks, through SQLAlchemy (for callers outside an event loop)."""
+    rows = connection.execute(text(_QUERY + "= :user_key"), {"user_key": user_key}).all()
+    return _group([(str(r[0]), int(r[1]), str(r[2])) for r in rows]).get(user_key, NO_MARKS)
 
 
 def _group(rows: list[tuple[str, int, str]]) -> dict[str, Marks]:
