@@ -42,6 +42,7 @@ from notifier.vocabulary import Vocabulary
 
 _SENTENCE_SIMILARITY = 0.4
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_ABSENT = object()  # a front-matter key that is not there (None is a value)
 
 
 @dataclass(frozen=True)
@@ -153,19 +154,36 @@ def _split(text: str) -> tuple[str | None, str]:
 
 
 def front_matter_changes(old: str | None, new: str | None) -> Iterable[FrontMatterChange]:
-    """Changed front-matter keys, compared as data with deepdiff (order of lists ignored)."""
+    """Changed front-matter keys, compared as data: scalars directly, nested values with
+    deepdiff (order of lists ignored)."""
     if old == new:
         return []
     old_data, new_data = _load(old), _load(new)
     if not isinstance(old_data, dict) or not isinstance(new_data, dict):
         return [FrontMatterChange("(front matter)", old, new)]
-    diff = DeepDiff(old_data, new_data, ignore_order=True, view="tree")
     found = []
-    for items in diff.values():
-        for item in items:
-            key = ".".join(str(part) for part in item.path(output_format="list"))
-            found.append(FrontMatterChange(key or "(front matter)", _text(item.t1), _text(item.t2)))
+    for key in old_data.keys() | new_data.keys():
+        found += _value_changes(str(key), old_data.get(key, _ABSENT), new_data.get(key, _ABSENT))
     return sorted(found, key=lambda change: change.key)
+
+
+def _value_changes(key: str, old: Any, new: Any) -> list[FrontMatterChange]:
+    # Most front matter is flat; deepdiff (about half a millisecond a call) is kept for the
+    # nested values, where its path and order-insensitive lists are worth it.
+    if type(old) is type(new) and old == new:
+        return []
+    if isinstance(old, dict | list) and type(old) is type(new):
+        diff = DeepDiff(old, new, ignore_order=True, view="tree")
+        return [
+            FrontMatterChange(
+                ".".join([key, *(str(part) for part in item.path(output_format="list"))]),
+                _text(item.t1),
+                _text(item.t2),
+            )
+            for items in diff.values()
+            for item in items
+        ]
+    return [FrontMatterChange(key, _text(old), _text(new))]
 
 
 def _load(source: str | None) -> Any:
@@ -178,7 +196,7 @@ def _load(source: str | None) -> Any:
 
 
 def _text(value: Any) -> str | None:
-    if value is None or type(value).__name__ == "NotPresent":
+    if value is None or value is _ABSENT or type(value).__name__ == "NotPresent":
         return None
     return str(value)
 

@@ -82,31 +82,41 @@ def parse_body(body: str, previous: DocumentModel | None = None) -> DocumentMode
         _models.move_to_end(body)
         return cached
     data = body.encode("utf-8")
-    references = _REFERENCE_DEFINITION.findall(body) if "]:" in body else []
+    references = _reference_definitions(body)
     signature = hashlib.sha1("\n".join(references).encode()).hexdigest() if references else ""
+    lines = data.split(b"\n")
+    starts = _line_starts(lines)
     nodes = None
     source = previous.source if previous is not None else None
     if source is not None and source.signature == signature:
-        nodes = _relative_nodes(source, data, signature)
+        nodes = _relative_nodes(source, SourceMap(data, signature, (), lines, starts))
     if nodes is None:
-        nodes = _parse_nodes(data, 0, len(data), signature)
-    model = _assemble(SourceMap(data, signature, tuple(nodes)))
+        nodes, _ = _parse_nodes(data, 0, len(data), signature)
+    model = _assemble(SourceMap(data, signature, tuple(nodes), lines, starts))
     _models[body] = model
     if len(_models) > _MODEL_CACHE_SIZE:
         _models.popitem(last=False)
     return model
 
 
-def _parse_nodes(data: bytes, start: int, end: int, signature: str) -> list[SourceNode]:
-    """Parse ``data[start:end]`` (both at line starts) into top-level source nodes."""
+def _parse_nodes(
+    data: bytes, start: int, end: int, signature: str, stop: int | None = None
+) -> tuple[list[SourceNode], int | None]:
+    """Parse ``data[start:end]`` (both at line starts) into top-level source nodes.
+
+    With ``stop``, only the nodes that start before it are read; also returned is the offset
+    where the first node at or after ``stop`` starts (None: no such node).
+    """
     window = data[start:end]
     newlines = [m.start() for m in re.finditer(b"\n", window)]
     first_line = data.count(b"\n", 0, start) + 1
     if len(_contents) > _CONTENT_CACHE_LIMIT:
         _contents.clear()
-    nodes = []
+    nodes: list[SourceNode] = []
     for node in _parser().tree(window.decode("utf-8")).children:
         node_start, node_end = node.srcmap
+        if stop is not None and start + node_start >= stop:
+            return nodes, start + node_start
         line = bisect.bisect_left(newlines, node_start) + 1
         key = (node.name, window[node_start:node_end], signature)
         content = _contents.get(key)
@@ -122,14 +132,35 @@ def _parse_nodes(data: bytes, start: int, end: int, signature: str) -> list[Sour
                 content,
             )
         )
-    return nodes
+    return nodes, None
 
 
-def _relative_nodes(previous: SourceMap, data: bytes, signature: str) -> list[SourceNode] | None:
-    """The nodes of ``data`` computed from the previous version's (None: parse it all)."""
-    if previous.data == data:
+def _reference_definitions(body: str) -> list[str]:
+    """Every link reference definition (``[label]: url``), as ``_REFERENCE_DEFINITION`` finds
+    them, but looking only where a ``]:`` is rather than at every line start."""
+    found: list[str] = []
+    colon = body.find("]:")
+    while colon >= 0:
+        # A label holds no "]", so a definition ending here starts after the previous "]" (and
+        # "^" matches only at a line start, wherever the search begins).
+        start = body.rfind("]", 0, colon) + 1
+        end = body.find("\n", colon)
+        end = len(body) if end < 0 else end
+        match = _REFERENCE_DEFINITION.search(body, start, end)
+        if match is not None:
+            found.append(match.group())
+            colon = body.find("]:", max(match.end(), colon + 2))
+        else:
+            colon = body.find("]:", colon + 2)
+    return found
+
+
+def _relative_nodes(previous: SourceMap, new: SourceMap) -> list[SourceNode] | None:
+    """The nodes of ``new`` (whose own nodes are not known yet) computed from the previous
+    version's (None: parse it all)."""
+    if previous.data == new.data:
         return list(previous.nodes)
-    relative = _RelativeParse(previous, data, signature)
+    relative = _RelativeParse(previous, new)
     return relative.run() if relative.worthwhile() else None
 
 
@@ -142,14 +173,13 @@ class _RelativeParse:
     element started, on an unchanged line.
     """
 
-    def __init__(self, previous: SourceMap, data: bytes, signature: str) -> None:
+    def __init__(self, previous: SourceMap, new: SourceMap) -> None:
         self.old_nodes = previous.nodes
-        self.data = data
-        self.signature = signature
-        old_lines = previous.data.split(b"\n")
-        new_lines = data.split(b"\n")
-        self.old_starts = _line_starts(old_lines)
-        self.new_starts = _line_starts(new_lines)
+        self.data = new.data
+        self.signature = new.signature
+        old_lines, new_lines = previous.lines, new.lines
+        self.old_starts = previous.line_starts
+        self.new_starts = new.line_starts
         self.old_line_count = len(old_lines)
         self.new_line_count = len(new_lines)
         # For each old line (from 0): the unchanged run it is in (-1: changed), and each run's
@@ -183,8 +213,7 @@ class _RelativeParse:
         index = 0
         while index < len(nodes):
             if synced and self._reusable(index):
-                result.append(self._moved(nodes[index]))
-                index += 1
+                index = self._reuse(index, result)
                 continue
             line = self.new_line(nodes[index].line - 1) if synced else None
             if line is not None:
@@ -221,13 +250,15 @@ class _RelativeParse:
             sync = self._sync_offset(candidate)
             if sync is None or sync <= start:
                 continue
-            parsed = _parse_nodes(self.data, start, self._window_end(candidate), self.signature)
-            if any(node.start == sync for node in parsed):
-                return [node for node in parsed if node.start < sync], candidate
+            end = self._window_end(candidate)
+            parsed, following = _parse_nodes(self.data, start, end, self.signature, stop=sync)
+            if following == sync:
+                return parsed, candidate
             attempts += 1
             if attempts >= _SYNC_ATTEMPTS:
                 break
-        return _parse_nodes(self.data, start, len(self.data), self.signature), len(self.old_nodes)
+        nodes, _ = _parse_nodes(self.data, start, len(self.data), self.signature)
+        return nodes, len(self.old_nodes)
 
     def _sync_offset(self, index: int) -> int | None:
         node = self.old_nodes[index]
@@ -237,32 +268,44 @@ class _RelativeParse:
         return self.new_starts[line]
 
     def _window_end(self, index: int) -> int:
-        # The window holds the candidate's lines and one more, so the parser sees what it needs
-        # to decide that the candidate starts where it does (setext headings, tables).
+        # The window holds the candidate's first lines (at most three) and one more, so the
+        # parser sees what it needs to decide that the candidate starts where it does (setext
+        # headings, tables); the candidate itself is reused, not read from the window.
         node = self.old_nodes[index]
         first = self.new_line(node.line - 1)
         assert first is not None
-        end_line = first + (node.last_line - node.line) + 2
+        end_line = first + min(node.last_line - node.line, 2) + 2
         return self.new_starts[min(end_line, len(self.new_starts) - 1)]
 
-    def _moved(self, node: SourceNode) -> SourceNode:
-        first = self.new_line(node.line - 1)
-        assert first is not None
-        shift = self.new_starts[first] - self.old_starts[node.line - 1]
-        if shift == 0 and first + 1 == node.line:
-            return node
-        return SourceNode(
-            node.start + shift,
-            node.end + shift,
-            first + 1,
-            first + 1 + node.last_line - node.line,
-            node.content,
-        )
+    def _reuse(self, index: int, result: list[SourceNode]) -> int:
+        """Append the old nodes reusable from ``index`` on (one unchanged run, so one shift);
+        return the index of the first node not reused."""
+        nodes = self.old_nodes
+        end = index + 1
+        while end < len(nodes) and self._reusable(end):
+            end += 1
+        first = nodes[index].line - 1
+        lines = self.shift[self.run_of[first]]
+        offset = self.new_starts[first + lines] - self.old_starts[first]
+        if lines == 0 and offset == 0:
+            result += nodes[index:end]
+        else:
+            result += [
+                SourceNode(
+                    node.start + offset,
+                    node.end + offset,
+                    node.line + lines,
+                    node.last_line + lines,
+                    node.content,
+                )
+                for node in nodes[index:end]
+            ]
+        return end
 
 
 def _line_starts(lines: list[bytes]) -> list[int]:
     """Byte offset of the start of each line (and one past the end)."""
-    return [0, *itertools.accumulate(len(line) + 1 for line in lines)]
+    return [0, *itertools.accumulate(map((1).__add__, map(len, lines)))]
 
 
 def _assemble(source: SourceMap) -> DocumentModel:

@@ -8,7 +8,12 @@ from hypothesis import strategies as st
 from benchmarks.evaluate import corpus_pairs, read
 from notifier.compare import _split
 from notifier.model import DocumentModel
-from notifier.parsing import clear_caches, parse_body
+from notifier.parsing import (
+    _REFERENCE_DEFINITION,
+    _reference_definitions,
+    clear_caches,
+    parse_body,
+)
 
 from .conftest import REPO_ROOT
 
@@ -76,3 +81,15 @@ def test_relative_parse_equals_full_parse_on_random_edits(
         lines[index : index + removed] = [inserted] if inserted else []
     new = "\n".join(lines)
     assert same(relative_parse(BASE, new), full_parse(new))
+
+
+def test_reference_definitions_are_found_as_the_pattern_finds_them() -> None:
+    for _, old, _new in corpus_pairs():
+        body = read(old)
+        assert _reference_definitions(body) == _REFERENCE_DEFINITION.findall(body), old
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="[]: \na-", max_size=60))
+def test_reference_definitions_agree_with_the_pattern_on_any_text(body: str) -> None:
+    assert _reference_definitions(body) == _REFERENCE_DEFINITION.findall(body)
