@@ -170,7 +170,7 @@ def front_matter_changes(old: str | None, new: str | None) -> Iterable[FrontMatt
 def _value_changes(key: str, old: Any, new: Any) -> list[FrontMatterChange]:
     # Most front matter is flat; deepdiff (about half a millisecond a call) is kept for the
     # nested values, where its path and order-insensitive lists are worth it.
-    if type(old) is type(new) and old == new:
+    if _same(old, new):
         return []
     if isinstance(old, dict | list) and type(old) is type(new):
         diff = DeepDiff(old, new, ignore_order=True, view="tree")
@@ -184,6 +184,18 @@ def _value_changes(key: str, old: Any, new: Any) -> list[FrontMatterChange]:
             for item in items
         ]
     return [FrontMatterChange(key, _text(old), _text(new))]
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Equal, types included all the way down (``True == 1`` is a change here, as for
+    deepdiff); lists in the same order (a reordered list is left to deepdiff)."""
+    if type(old) is not type(new):
+        return False
+    if isinstance(old, dict):
+        return old.keys() == new.keys() and all(_same(old[k], new[k]) for k in old)
+    if isinstance(old, list):
+        return len(old) == len(new) and all(_same(a, b) for a, b in zip(old, new, strict=True))
+    return bool(old == new)
 
 
 def _load(source: str | None) -> Any:

@@ -180,7 +180,8 @@ def _word_set(blocks: Sequence[Block]) -> frozenset[str]:
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 0.0
-    return len(a & b) / len(a | b)
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared)
 
 
 def _moved(pairs: dict[int, int]) -> set[tuple[int, int]]:

@@ -86,12 +86,13 @@ def parse_body(body: str, previous: DocumentModel | None = None) -> DocumentMode
     signature = hashlib.sha1("\n".join(references).encode()).hexdigest() if references else ""
     lines = data.split(b"\n")
     starts = _line_starts(lines)
+    text = SourceMap(data, signature, (), lines, starts)
     nodes = None
     source = previous.source if previous is not None else None
     if source is not None and source.signature == signature:
-        nodes = _relative_nodes(source, SourceMap(data, signature, (), lines, starts))
+        nodes = _relative_nodes(source, text)
     if nodes is None:
-        nodes, _ = _parse_nodes(data, 0, len(data), signature)
+        nodes, _ = _parse_nodes(text, 0, len(data))
     model = _assemble(SourceMap(data, signature, tuple(nodes), lines, starts))
     _models[body] = model
     if len(_models) > _MODEL_CACHE_SIZE:
@@ -100,16 +101,15 @@ def parse_body(body: str, previous: DocumentModel | None = None) -> DocumentMode
 
 
 def _parse_nodes(
-    data: bytes, start: int, end: int, signature: str, stop: int | None = None
+    text: SourceMap, start: int, end: int, stop: int | None = None
 ) -> tuple[list[SourceNode], int | None]:
-    """Parse ``data[start:end]`` (both at line starts) into top-level source nodes.
+    """Parse ``text.data[start:end]`` (both at line starts) into top-level source nodes.
 
     With ``stop``, only the nodes that start before it are read; also returned is the offset
     where the first node at or after ``stop`` starts (None: no such node).
     """
-    window = data[start:end]
-    newlines = [m.start() for m in re.finditer(b"\n", window)]
-    first_line = data.count(b"\n", 0, start) + 1
+    window = text.data[start:end]
+    starts = text.line_starts
     if len(_contents) > _CONTENT_CACHE_LIMIT:
         _contents.clear()
     nodes: list[SourceNode] = []
@@ -117,21 +117,14 @@ def _parse_nodes(
         node_start, node_end = node.srcmap
         if stop is not None and start + node_start >= stop:
             return nodes, start + node_start
-        line = bisect.bisect_left(newlines, node_start) + 1
-        key = (node.name, window[node_start:node_end], signature)
+        # Line of an offset: how many lines start at or before it.
+        line = bisect.bisect_right(starts, start + node_start)
+        key = (node.name, window[node_start:node_end], text.signature)
         content = _contents.get(key)
         if content is None:
-            content = _contents[key] = _ElementReader(newlines, line).read(node)
-        last_line = bisect.bisect_left(newlines, max(node_start, node_end - 1)) + 1
-        nodes.append(
-            SourceNode(
-                start + node_start,
-                start + node_end,
-                first_line + line - 1,
-                first_line + last_line - 1,
-                content,
-            )
-        )
+            content = _contents[key] = _ElementReader(starts, start, line).read(node)
+        last_line = bisect.bisect_right(starts, start + max(node_start, node_end - 1))
+        nodes.append(SourceNode(start + node_start, start + node_end, line, last_line, content))
     return nodes, None
 
 
@@ -141,18 +134,29 @@ def _reference_definitions(body: str) -> list[str]:
     found: list[str] = []
     colon = body.find("]:")
     while colon >= 0:
-        # A label holds no "]", so a definition ending here starts after the previous "]" (and
-        # "^" matches only at a line start, wherever the search begins).
-        start = body.rfind("]", 0, colon) + 1
         end = body.find("\n", colon)
         end = len(body) if end < 0 else end
-        match = _REFERENCE_DEFINITION.search(body, start, end)
+        match = _definition_ending_at(body, colon, end)
         if match is not None:
             found.append(match.group())
             colon = body.find("]:", max(match.end(), colon + 2))
         else:
             colon = body.find("]:", colon + 2)
     return found
+
+
+def _definition_ending_at(body: str, colon: int, end: int) -> re.Match[str] | None:
+    # A label holds no "]", so its "[" comes after the previous "]"; the definition starts at
+    # the line of that "[", which only spaces (at most three) may precede.
+    bracket = body.find("[", body.rfind("]", 0, colon) + 1, colon)
+    while bracket >= 0:
+        line_start = body.rfind("\n", 0, bracket) + 1
+        if bracket - line_start <= 3 and not body[line_start:bracket].strip(" "):
+            match = _REFERENCE_DEFINITION.match(body, line_start, end)
+            if match is not None:
+                return match
+        bracket = body.find("[", bracket + 1, colon)
+    return None
 
 
 def _relative_nodes(previous: SourceMap, new: SourceMap) -> list[SourceNode] | None:
@@ -175,8 +179,7 @@ class _RelativeParse:
 
     def __init__(self, previous: SourceMap, new: SourceMap) -> None:
         self.old_nodes = previous.nodes
-        self.data = new.data
-        self.signature = new.signature
+        self.text = new
         old_lines, new_lines = previous.lines, new.lines
         self.old_starts = previous.line_starts
         self.new_starts = new.line_starts
@@ -251,13 +254,13 @@ class _RelativeParse:
             if sync is None or sync <= start:
                 continue
             end = self._window_end(candidate)
-            parsed, following = _parse_nodes(self.data, start, end, self.signature, stop=sync)
+            parsed, following = _parse_nodes(self.text, start, end, stop=sync)
             if following == sync:
                 return parsed, candidate
             attempts += 1
             if attempts >= _SYNC_ATTEMPTS:
                 break
-        nodes, _ = _parse_nodes(self.data, start, len(self.data), self.signature)
+        nodes, _ = _parse_nodes(self.text, start, len(self.text.data))
         return nodes, len(self.old_nodes)
 
     def _sync_offset(self, index: int) -> int | None:
@@ -365,8 +368,10 @@ class _Assembler:
 class _ElementReader:
     """Walks one top-level element of the token tree into blocks, links and raw HTML."""
 
-    def __init__(self, newlines: list[int], first_line: int) -> None:
-        self.newlines = newlines
+    def __init__(self, line_starts: list[int], offset: int, first_line: int) -> None:
+        # Offsets in the token tree are from ``offset``; lines are counted in the whole text.
+        self.line_starts = line_starts
+        self.offset = offset
         self.first_line = first_line
         self.items: list[Block | HeadingMark] = []
         self.links: list[tuple[int, LinkTarget]] = []
@@ -379,8 +384,9 @@ class _ElementReader:
     def line(self, node: Any) -> int:
         """Line of ``node`` relative to the chunk's first line (which is 1)."""
         srcmap = node.srcmap
-        absolute = bisect.bisect_left(self.newlines, srcmap[0]) + 1 if srcmap else self.first_line
-        return absolute - self.first_line + 1
+        if not srcmap:
+            return 1
+        return bisect.bisect_right(self.line_starts, self.offset + srcmap[0]) - self.first_line + 1
 
     def block(self, node: Any, depth: int) -> None:
         name = node.name
