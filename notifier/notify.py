@@ -193,7 +193,12 @@ def send(
     report = SendReport(prepared.notice.key, channel.name)
     with open_ledger(prepared.settings) as ledger:
         notice_id = ledger.save_notice(prepared.notice)
-        report.loaded = queue_recipients(ledger, notice_id, people, progress, options.stream)
+        try:
+            report.loaded = queue_recipients(ledger, notice_id, people, progress, options.stream)
+        except UsageError as exc:
+            raise UsageError(
+                exc.what, where=exc.where, fix=f"{exc.fix} Nothing was queued or sent."
+            ) from None
         deliver(ledger, prepared.notice, content, channel, options, report, progress)
     return report
 

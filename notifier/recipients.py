@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,48 +82,82 @@ def read_recipients(path: Path) -> Iterator[Recipient]:
 def _read_csv(path: Path) -> Iterator[Recipient]:
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
-        if not reader.fieldnames or "email" not in reader.fieldnames:
+        try:
+            if not reader.fieldnames or "email" not in reader.fieldnames:
+                raise UsageError(
+                    "the CSV has no `email` column",
+                    where=str(path),
+                    fix="Name the address column `email` (optional: id, name, locale).",
+                )
+            for number, row in enumerate(reader, start=2):
+                yield Recipient(
+                    row.get("email") or "",
+                    row.get("id") or None,
+                    row.get("name") or None,
+                    row.get("locale") or None,
+                    number,
+                )
+        except UnicodeDecodeError:
+            raise _not_utf8(path) from None
+        except csv.Error as exc:
             raise UsageError(
-                "the CSV has no `email` column",
-                where=str(path),
-                fix="Name the address column `email` (optional: id, name, locale).",
-            )
-        for number, row in enumerate(reader, start=2):
-            yield Recipient(
-                row.get("email") or "",
-                row.get("id") or None,
-                row.get("name") or None,
-                row.get("locale") or None,
-                number,
-            )
+                f"the CSV cannot be read ({exc})",
+                where=f"{path}:{reader.line_num}",
+                fix="Check the quoting on that line: one recipient per row, fields such as "
+                'email,id,name,locale, quoted with " when they hold a comma.',
+            ) from None
 
 
 def _read_jsonl(path: Path) -> Iterator[Recipient]:
     with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UsageError(
-                    f"line is not JSON ({exc.msg})",
-                    where=f"{path}:{number}",
-                    fix="Write one JSON object per line.",
-                ) from None
-            if not isinstance(row, dict):
-                raise UsageError(
-                    "line is not a JSON object",
-                    where=f"{path}:{number}",
-                    fix='Write objects such as {"email": "a@example.com"}.',
-                )
-            yield Recipient(
-                str(row.get("email") or ""),
-                _text(row.get("id")),
-                _text(row.get("name")),
-                _text(row.get("locale")),
-                number,
+        try:
+            yield from _jsonl_rows(path, handle)
+        except UnicodeDecodeError:
+            raise _not_utf8(path) from None
+
+
+def _jsonl_rows(path: Path, handle: Iterable[str]) -> Iterator[Recipient]:
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise UsageError(
+                f"line is not JSON ({exc.msg})",
+                where=f"{path}:{number}",
+                fix="Write one JSON object per line.",
+            ) from None
+        if not isinstance(row, dict):
+            raise UsageError(
+                "line is not a JSON object",
+                where=f"{path}:{number}",
+                fix='Write objects such as {"email": "a@example.com"}.',
             )
+        yield Recipient(
+            str(row.get("email") or ""),
+            _text(row.get("id")),
+            _text(row.get("name")),
+            _text(row.get("locale")),
+            number,
+        )
+
+
+def _not_utf8(path: Path) -> UsageError:
+    # The text layer decodes ahead in blocks, so the line is found again in the raw bytes.
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                return UsageError(
+                    f"the file is not UTF-8 text (byte {raw[exc.start]:#04x} in column "
+                    f"{exc.start + 1})",
+                    where=f"{path}:{number}",
+                    fix="Save the recipients as UTF-8 (e.g. Excel's 'CSV UTF-8', or "
+                    "`iconv -f latin1 -t utf-8`).",
+                )
+    return UsageError("the file is not UTF-8 text", where=str(path), fix="Save it as UTF-8.")
 
 
 def _text(value: object) -> str | None:

@@ -78,6 +78,20 @@ def test_bad_files_name_the_problem(tmp_path: Path, name: str, content: str, mes
     assert str(path) in caught.value.where
 
 
+@pytest.mark.parametrize("name", ["people.csv", "people.jsonl"])
+def test_a_file_that_is_not_utf8_names_the_line(tmp_path: Path, name: str) -> None:
+    rows = [f"u{i}@example.com" for i in range(3000)]  # past the text layer's first block
+    rows[2500] = "caf\xe9@example.com"
+    jsonl = name.endswith(".jsonl")
+    lines = [f'{{"email": "{row}"}}' for row in rows] if jsonl else ["email", *rows]
+    path = tmp_path / name
+    path.write_bytes("\n".join(lines).encode("latin-1"))
+    with pytest.raises(UsageError, match=r"not UTF-8 text \(byte 0xe9") as caught:
+        list(read_recipients(path))
+    assert caught.value.where == f"{path}:{2501 if jsonl else 2502}"
+    assert "UTF-8" in caught.value.fix
+
+
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="not found"):
         read_recipients(tmp_path / "nope.csv")

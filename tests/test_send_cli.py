@@ -78,6 +78,19 @@ def test_outbox_send_report_and_proof(repo: PolicyRepo, tmp_path: Path) -> None:
     assert "this run: 0 accepted" in again.out, "running twice sends nothing twice"
 
 
+def test_unreadable_recipients_queue_and_send_nothing(repo: PolicyRepo, tmp_path: Path) -> None:
+    people = recipients_file(tmp_path / "people.csv", 12_000)  # more than two loading chunks
+    data = people.read_bytes().replace(b"user11000@", b"us\xe9r11000@")
+    people.write_bytes(data)
+    result = run_cli("send", "privacy@2.0", "--recipients", str(people), cwd=repo.path)
+    assert result.code == 2
+    assert f"not UTF-8 text (byte 0xe9 in column 3) ({people}:11002)" in result.err
+    assert "Nothing was queued or sent." in result.err and "Traceback" not in result.err
+    report = json.loads(run_cli("report", "privacy@2.0", "--format", "json", cwd=repo.path).out)
+    assert not report["states"].get("email")
+    assert not (repo.path / ".notifier/outbox").exists()
+
+
 def test_dry_run_writes_nothing(repo: PolicyRepo, tmp_path: Path) -> None:
     people = recipients_file(tmp_path / "people.csv", 10, "bad address,x,X\n")
     result = run_cli("send", "privacy@2.0", "--recipients", str(people), "--dry-run", cwd=repo.path)

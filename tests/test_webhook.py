@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import base64
 import json
+import sqlite3
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import text
 
 from notifier.ledger.proof import notice_report, proof_rows
 from notifier.ledger.queue import DeliveryQueue
@@ -144,4 +148,42 @@ def test_health_and_unconfigured_webhook(ledger_url: str) -> None:
         assert httpx.get(f"{url}/healthz").json() == {"status": "ok"}
         refused = httpx.post(f"{url}/webhooks/sendgrid", content=b"[]")
         assert refused.status_code == 503
+    ledger.close()
+
+
+def test_a_busy_sqlite_ledger_does_not_stall_the_server(tmp_path: Path) -> None:
+    """Events wait for a sender's long write (queueing a large list) in a worker thread; the
+    server goes on answering meanwhile, and records them once the write is committed."""
+    path = tmp_path / "ledger.sqlite3"
+    ledger = NoticeLedger.open(f"sqlite:///{path}")
+    load(ledger, people(2))
+    with ledger.engine.connect() as connection:
+        delivery = int(connection.execute(text("SELECT min(id) FROM deliveries")).scalar_one())
+    private, public = keypair()
+    body = json.dumps([event(delivery, "delivered", sg_id="busy")]).encode()
+    writer = sqlite3.connect(path, isolation_level=None)
+    with serve(create_app(ledger, WebhookVerifier(public))) as url:
+        writer.execute("BEGIN IMMEDIATE")  # holds the write lock, as a long queueing does
+        with ThreadPoolExecutor(1) as pool:
+            answer = pool.submit(post, url, body, signed(private, body))
+            time.sleep(0.5)
+            assert not answer.done(), "the events wait for the lock"
+            started = time.monotonic()
+            assert httpx.get(f"{url}/healthz", timeout=5).status_code == 200
+            assert time.monotonic() - started < 1.0
+            writer.execute("ROLLBACK")
+            assert answer.result(timeout=20).json()["recorded"] == 1
+    writer.close()
+    ledger.close()
+
+
+def test_an_unreachable_ledger_answers_503_for_a_retry() -> None:
+    unreachable = "postgresql+psycopg://notifier:s3cret@127.0.0.1:1/none"  # nothing on port 1
+    ledger = NoticeLedger.open(unreachable, migrate=False)
+    private, public = keypair()
+    body = json.dumps([event(1, "delivered")]).encode()
+    with serve(create_app(ledger, WebhookVerifier(public))) as url:
+        response = post(url, body, signed(private, body))
+    assert response.status_code == 503
+    assert "s3cret" not in response.text and "retry" in response.json()["error"]
     ledger.close()

@@ -209,10 +209,14 @@ class NoticeLedger:
         Invalid addresses are recorded as ``failed`` with the reason; an address or user already
         queued for the notice is counted as a duplicate and not queued again. Yields one report
         per chunk (for progress); memory stays flat whatever the number of recipients.
+
+        All of it is one transaction: if the recipients cannot be read to the end (a line that
+        is not UTF-8, not JSON, a failing query), nothing is queued, so that the next run, with
+        the file mended or another one, does not send to the first part of this one.
         """
         source = iter(people)
-        while chunk := list(islice(source, LOAD_CHUNK)):
-            with self.engine.begin() as connection:
+        with self.engine.begin() as connection:
+            while chunk := list(islice(source, LOAD_CHUNK)):
                 yield self._queue_chunk(connection, notice_id, channel, chunk)
 
     def _queue_chunk(

@@ -8,7 +8,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -17,7 +19,7 @@ from starlette.routing import Route
 
 from notifier.ledger.events import record_events
 from notifier.ledger.marks import MarkReader, open_mark_reader
-from notifier.ledger.store import NoticeLedger
+from notifier.ledger.store import LedgerError, NoticeLedger
 from notifier.web import notices_api
 from notifier.web.notices_api import InAppSettings
 from notifier.web.openapi import OPENAPI
@@ -56,7 +58,13 @@ def create_app(
         except WebhookRejected as rejected:
             log.warning("webhook request refused: %s", rejected.what)
             return JSONResponse({"error": rejected.what}, rejected.status)
-        report = record_events(ledger, events)
+        try:
+            # In a worker thread: an SQLite ledger may be busy for seconds (a sender queueing a
+            # large list), and the event loop also serves the notice API.
+            report = await run_in_threadpool(record_events, ledger, events)
+        except (SQLAlchemyError, LedgerError) as error:
+            log.warning("webhook events not kept: ledger unavailable (%s)", type(error).__name__)
+            return JSONResponse({"error": "ledger unavailable, retry later"}, 503)
         return JSONResponse({**asdict(report), "skipped": skipped})
 
     async def openapi(_: Request) -> JSONResponse:
