@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,13 +134,7 @@ def _jsonl_rows(path: Path, handle: Iterable[str]) -> Iterator[Recipient]:
                 where=f"{path}:{number}",
                 fix='Write objects such as {"email": "a@example.com"}.',
             )
-        yield Recipient(
-            str(row.get("email") or ""),
-            _text(row.get("id")),
-            _text(row.get("name")),
-            _text(row.get("locale")),
-            number,
-        )
+        yield _from_mapping(row, number)
 
 
 def _not_utf8(path: Path) -> UsageError:
@@ -158,6 +152,17 @@ def _not_utf8(path: Path) -> UsageError:
                     "`iconv -f latin1 -t utf-8`).",
                 )
     return UsageError("the file is not UTF-8 text", where=str(path), fix="Save it as UTF-8.")
+
+
+def _from_mapping(data: Mapping[str, object], number: int) -> Recipient:
+    """A recipient from a JSON object or a query row (columns named like the CSV's)."""
+    return Recipient(
+        str(data.get("email") or ""),
+        _text(data.get("id")),
+        _text(data.get("name")),
+        _text(data.get("locale")),
+        number,
+    )
 
 
 def _text(value: object) -> str | None:
@@ -190,14 +195,7 @@ def query_recipients(source_url: str, query: str, *, chunk: int = 5000) -> Itera
                     fix="Select the address AS email (optional: id, name, locale).",
                 )
             for number, row in enumerate(result, start=1):
-                data = dict(zip(names, row, strict=True))
-                yield Recipient(
-                    str(data.get("email") or ""),
-                    _text(data.get("id")),
-                    _text(data.get("name")),
-                    _text(data.get("locale")),
-                    number,
-                )
+                yield _from_mapping(dict(zip(names, row, strict=True)), number)
     except SQLAlchemyError as exc:
         raise UsageError(
             f"the recipients query failed: {exc.__class__.__name__}",
