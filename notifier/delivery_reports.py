@@ -141,12 +141,21 @@ def notice_report_text(report: NoticeReport) -> str:
 
 @contextmanager
 def open_output(path: Path | None) -> Iterator[IO[str]]:
-    """A file to write (newline handling left to csv), or standard output."""
+    """A file to write (newline handling left to csv), or standard output.
+
+    The file is written beside its final name and renamed once complete, so an export that
+    stops half-way (an error, Ctrl-C) leaves no half file behind.
+    """
     if path is None:
         yield sys.stdout
         return
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        yield handle
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as handle:
+            yield handle
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def write_proof(rows: Iterable[ProofRow], fmt: str, stream: IO[str]) -> int:

@@ -76,6 +76,15 @@ def test_outbox_send_report_and_proof(repo: PolicyRepo, tmp_path: Path) -> None:
     assert len(row["content_hash"]) == 64 and row["state"] == "submitted" and row["submitted_at"]
     again = run_cli("send", "privacy@2.0", "--recipients", str(people), cwd=repo.path)
     assert "this run: 0 accepted" in again.out, "running twice sends nothing twice"
+    exported = tmp_path / "proof.json"
+    args = ("proof", "--notice", "privacy@2.0", "--format", "json", "--output", str(exported))
+    assert run_cli(*args, cwd=repo.path).code == 0
+    assert len(json.loads(exported.read_text())) == 121
+    unknown = run_cli(
+        "proof", "--notice", "privacy@9.9", "--output", str(tmp_path / "no.csv"), cwd=repo.path
+    )
+    assert unknown.code == 2 and "no notice 'privacy/9.9'" in unknown.err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["people.csv", "proof.json", "repo"]
 
 
 def test_unreadable_recipients_queue_and_send_nothing(repo: PolicyRepo, tmp_path: Path) -> None:

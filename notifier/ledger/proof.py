@@ -118,7 +118,16 @@ def notice_report(ledger: NoticeLedger, key: str) -> NoticeReport:
 def proof_rows(
     ledger: NoticeLedger, *, notice: str | None = None, user: str | None = None
 ) -> Iterator[ProofRow]:
-    """Proof of notice, streamed: every delivery of a notice, or of a user, with its events."""
+    """Proof of notice, streamed: every delivery of a notice, or of a user, with its events.
+
+    An unknown notice is an error (raised here, before anything is written), not an empty proof.
+    """
+    if notice:
+        ledger.notice_id(notice)
+    return _proof_rows(ledger, notice, user)
+
+
+def _proof_rows(ledger: NoticeLedger, notice: str | None, user: str | None) -> Iterator[ProofRow]:
     query = (
         select(
             deliveries.c.id,
