@@ -196,9 +196,9 @@ def send(
         try:
             report.loaded = queue_recipients(ledger, notice_id, people, progress, options.stream)
         except UsageError as exc:
-            raise UsageError(
-                exc.what, where=exc.where, fix=f"{exc.fix} Nothing was queued or sent."
-            ) from None
+            fix = exc.fix.rstrip()
+            fix += ("" if not fix or fix.endswith(".") else ".") + " Nothing was queued or sent."
+            raise UsageError(exc.what, where=exc.where, fix=fix.lstrip()) from None
         deliver(ledger, prepared.notice, content, channel, options, report, progress)
     return report
 
