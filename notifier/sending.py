@@ -174,14 +174,19 @@ def _record(
         queue.release(batch)
         report.stopped = stop.message
         return 0
+    # Counted from the rows that changed: after Ctrl-C a batch whose answer was already
+    # committed may be recorded again, and must not be counted twice.
+    submitted = refused = 0
     for accepted in outcome.accepted:
-        queue.mark_submitted(
+        submitted += queue.mark_submitted(
             batch, accepted.delivery_ids, provider=channel.name, message_id=accepted.message_id
         )
-        report.submitted += len(accepted.delivery_ids)
-    for refused in outcome.refused:
-        queue.mark_failed(batch, refused.delivery_ids, refused.error)
-        report.refused += len(refused.delivery_ids)
+    for part in outcome.refused:
+        refused += queue.mark_failed(batch, part.delivery_ids, part.error)
+    if not submitted and not refused:
+        return 0
+    report.submitted += submitted
+    report.refused += refused
     report.batches += 1
     report.requests += outcome.requests
     report.retries += outcome.retries

@@ -5,18 +5,23 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
+from notifier.channels.base import Accepted, BatchOutcome, Refused
+from notifier.channels.outbox import OutboxChannel
+from notifier.channels.render import Sender
 from notifier.ledger.proof import notice_report, proof_rows
 from notifier.ledger.queue import DeliveryQueue
 from notifier.ledger.schema import batches, workers
 from notifier.ledger.store import LoadReport, NoticeLedger
 from notifier.notices import Notice
 from notifier.recipients import Recipient
+from notifier.sending import SendReport, _record
 
 NOTICE = Notice(
     "privacy/1.1",
@@ -249,3 +254,20 @@ def test_answers_and_claims_share_one_transaction(ledger: NoticeLedger) -> None:
     assert queue.counts() == {"claimed": 10, "pending": 20}
     with ledger.engine.connect() as connection:
         assert connection.execute(select(batches.c.state)).scalars().all() == ["sending"]
+
+
+def test_an_answer_recorded_twice_is_counted_once(ledger: NoticeLedger) -> None:
+    """Ctrl-C just after a round's commit records its answers again: rows and counters agree."""
+    load(ledger, people(10))
+    queue = DeliveryQueue(ledger, ledger.notice_id("privacy/1.1"), "email")
+    batch = queue.claim(10, sending=True)
+    assert batch is not None
+    ids = [item.delivery_id for item in batch.items]
+    answer: Future[BatchOutcome] = Future()
+    answer.set_result(BatchOutcome([Accepted(ids[:8], "m1")], [Refused(ids[8:], "bad")], 2, 1))
+    report = SendReport("privacy/1.1", "test")
+    channel = OutboxChannel(Path("unused"), Sender("privacy@example.com", "Example"))
+    assert _record(queue, batch, answer, channel, report) == 10
+    assert _record(queue, batch, answer, channel, report) == 0
+    assert (report.submitted, report.refused, report.batches, report.requests) == (8, 2, 1, 2)
+    assert queue.counts() == {"submitted": 8, "failed": 2}

@@ -184,12 +184,13 @@ class DeliveryQueue:
 
     def mark_submitted(
         self, batch: Batch, delivery_ids: list[int], *, provider: str, message_id: str | None
-    ) -> None:
-        """The provider accepted these deliveries of ``batch``."""
+    ) -> int:
+        """The provider accepted these deliveries of ``batch``; how many rows that changed (0
+        when they were recorded already)."""
         now = utcnow()
         rows = _rows_of(batch, delivery_ids)
         with self._begin() as connection:
-            connection.execute(
+            changed = connection.execute(
                 update(deliveries)
                 .where(rows, deliveries.c.state == "claimed")
                 .values(
@@ -199,28 +200,31 @@ class DeliveryQueue:
                     submitted_at=now,
                     error=None,
                 )
-            )
+            ).rowcount
             connection.execute(
                 update(batches)
                 .where(batches.c.id == batch.id)
                 .values(state="accepted", provider_message_id=message_id, answered_at=now)
             )
+        return int(changed)
 
-    def mark_failed(self, batch: Batch, delivery_ids: list[int], error: str) -> None:
-        """These deliveries cannot be sent (the provider refused them): final."""
+    def mark_failed(self, batch: Batch, delivery_ids: list[int], error: str) -> int:
+        """These deliveries cannot be sent (the provider refused them): final. Returns how many
+        rows that changed (0 when they were recorded already)."""
         now = utcnow()
         rows = _rows_of(batch, delivery_ids)
         with self._begin() as connection:
-            connection.execute(
+            changed = connection.execute(
                 update(deliveries)
                 .where(rows, deliveries.c.state == "claimed")
                 .values(state="failed", error=error[:2000], final_at=now)
-            )
+            ).rowcount
             # A batch split to isolate refused addresses may have had other parts accepted.
             state = case((batches.c.state == "accepted", "partial"), else_="rejected")
             connection.execute(
                 update(batches).where(batches.c.id == batch.id).values(state=state, answered_at=now)
             )
+        return int(changed)
 
     def release(self, batch: Batch) -> None:
         """Give a batch back to the queue: it was never sent (e.g. the API key was refused)."""
