@@ -494,3 +494,23 @@ def main(argv: list[str] | None = None) -> Any:
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)
+    except Exception as error:
+        _fail(_ledger_failure(error))
+
+
+def _ledger_failure(error: Exception) -> NotifierError:
+    """The ledger failed in the middle of a command (locked too long by another writer, server
+    gone): a clear error, since all that was done is recorded and the command can be run again.
+    Anything else is a bug and keeps its traceback."""
+    # SQLAlchemy is imported only by the commands that use a ledger.
+    exceptions = sys.modules.get("sqlalchemy.exc")
+    if exceptions is None or not isinstance(error, exceptions.SQLAlchemyError):
+        raise error
+    from notifier.ledger.store import LedgerError
+
+    # The driver's own message only: SQLAlchemy's would carry the statement and its values.
+    detail = str(getattr(error, "orig", None) or type(error).__name__).splitlines()[0]
+    return LedgerError(
+        f"the ledger database failed ({detail})",
+        fix="Run the command again once the database is available: what was done is recorded.",
+    )

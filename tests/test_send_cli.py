@@ -8,6 +8,7 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -98,6 +99,20 @@ def test_unreadable_recipients_queue_and_send_nothing(repo: PolicyRepo, tmp_path
     report = json.loads(run_cli("report", "privacy@2.0", "--format", "json", cwd=repo.path).out)
     assert not report["states"].get("email")
     assert not (repo.path / ".notifier/outbox").exists()
+
+
+def test_a_ledger_failing_mid_command_is_a_clear_error(repo: PolicyRepo, tmp_path: Path) -> None:
+    people = recipients_file(tmp_path / "people.csv", 3)
+    assert run_cli("send", "privacy@2.0", "--recipients", str(people), cwd=repo.path).code == 0
+    with sqlite3.connect(repo.path / ".notifier/ledger.sqlite3") as damage:
+        damage.execute("DROP TABLE events")
+    result = run_cli("proof", "--notice", "privacy@2.0", cwd=repo.path)
+    assert result.code == 1 and "Traceback" not in result.err
+    assert "Error: the ledger database failed (no such table: events)." in result.err
+    (repo.path / ".notifier/ledger.sqlite3").write_bytes(b"not a database" * 100)
+    broken = run_cli("report", "privacy@2.0", cwd=repo.path)
+    assert broken.code == 1 and "cannot open the ledger database" in broken.err
+    assert "Traceback" not in broken.err
 
 
 def test_dry_run_writes_nothing(repo: PolicyRepo, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, insert, select
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 
 from notifier.errors import NotifierError, UsageError
 from notifier.ledger.loading import ChunkLoader
@@ -109,11 +109,11 @@ class NoticeLedger:
             with self.engine.begin() as connection:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
-        except OperationalError as exc:
+        except (OperationalError, DatabaseError) as exc:
             raise LedgerError(
                 "cannot open the ledger database",
                 where=_safe_url(self.engine),
-                fix=f"Check that it is reachable and writable ({exc.orig}).",
+                fix=f"Check that it is reachable, writable and a ledger ({exc.orig}).",
             ) from None
 
     def close(self) -> None:
