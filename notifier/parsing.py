@@ -10,7 +10,10 @@ that end before the first changed line are the same in both versions; after the 
 stops as soon as it reaches, in the unchanged tail, an element boundary that the previous version
 also had at the same text, since from an element boundary on, identical text parses identically.
 Reference-style link definitions are global to a document, so a change in them means a full
-parse. Tests check that the relative parse equals the full parse on every corpus pair.
+parse. The units are the top-level elements and, since a whole policy may be one long numbered
+list, each item of a top-level list (an item's text does not depend on the items around it,
+tight list or loose). Tests check that the relative parse equals the full parse on every
+corpus pair and on random edits.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import hashlib
 import itertools
 import re
 from collections import OrderedDict
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -51,6 +55,8 @@ _INLINE_SPACE = frozenset({"softbreak", "hardbreak"})
 _NESTED_IN_ITEM = frozenset(
     {"bullet_list", "ordered_list", "blockquote", "table", "fence", "code_block", "html_block"}
 )
+_BLOCKS_IN_ITEM_TEXT = frozenset({"heading", "lheading", "hr"})
+_LISTS = frozenset({"bullet_list", "ordered_list"})
 _CONTENT_CACHE_LIMIT = 50_000
 _MODEL_CACHE_SIZE = 16
 _SYNC_ATTEMPTS = 3
@@ -113,7 +119,7 @@ def _parse_nodes(
     if len(_contents) > _CONTENT_CACHE_LIMIT:
         _contents.clear()
     nodes: list[SourceNode] = []
-    for node in _parser().tree(window.decode("utf-8")).children:
+    for node in _units(_parser().tree(window.decode("utf-8"))):
         node_start, node_end = node.srcmap
         if stop is not None and start + node_start >= stop:
             return nodes, start + node_start
@@ -126,6 +132,16 @@ def _parse_nodes(
         last_line = bisect.bisect_right(starts, start + max(node_start, node_end - 1))
         nodes.append(SourceNode(start + node_start, start + node_end, line, last_line, content))
     return nodes, None
+
+
+def _units(root: Any) -> Iterator[Any]:
+    """The units a new version reuses from the previous one: top-level elements, and each item
+    of a top-level list on its own (a whole policy may be one long numbered list)."""
+    for node in root.children:
+        if node.name in _LISTS and all(item.srcmap for item in node.children):
+            yield from node.children
+        else:
+            yield node
 
 
 def _reference_definitions(body: str) -> list[str]:
@@ -378,7 +394,10 @@ class _ElementReader:
         self.raw: list[RawHtml] = []
 
     def read(self, node: Any) -> ElementContent:
-        self.block(node, depth=0)
+        if node.name == "list_item":
+            self._list_item(node, depth=0)
+        else:
+            self.block(node, depth=0)
         return ElementContent(tuple(self.items), tuple(self.links), tuple(self.raw))
 
     def line(self, node: Any) -> int:
@@ -419,6 +438,10 @@ class _ElementReader:
                 inline.extend([*child.children, _SPACE])
             elif child.name in _NESTED_IN_ITEM:
                 nested.append(child)
+            elif child.name in _BLOCKS_IN_ITEM_TEXT:
+                # A tight list has no paragraph nodes: without the spaces, "- a\n  # H" would
+                # read "aH" there and "a H" in a loose list.
+                inline.extend([_SPACE, child, _SPACE])
             else:
                 inline.append(child)
         self._add("item", inline, depth)

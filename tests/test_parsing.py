@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -66,6 +67,8 @@ INSERTS = st.sampled_from(
         "[ref]: https://example.com",
         "* star item",
         "---",
+        "  # heading inside an item",
+        "  ***",
     ]
 )
 
@@ -93,3 +96,17 @@ def test_reference_definitions_are_found_as_the_pattern_finds_them() -> None:
 @given(st.text(alphabet="[]: \na-", max_size=60))
 def test_reference_definitions_agree_with_the_pattern_on_any_text(body: str) -> None:
     assert _reference_definitions(body) == _REFERENCE_DEFINITION.findall(body)
+
+
+@pytest.mark.parametrize(
+    "item",
+    ["a\n  # H", "a\n  ***\n  c", "a\n  Title\n  ===", "[l](https://x.example)\n  # H\n  b"],
+)
+def test_an_item_reads_the_same_in_a_tight_and_a_loose_list(item: str) -> None:
+    """A window may start at any item of a top-level list, and the list it sees may be tight
+    where the whole one is loose: the item's text must not depend on it."""
+    tight = full_parse(f"- {item}\n- other\n")
+    loose = full_parse(f"- {item}\n\n- other\n")
+    assert [b.text for s in tight.sections for b in s.blocks] == [
+        b.text for s in loose.sections for b in s.blocks
+    ]
