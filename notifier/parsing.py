@@ -62,7 +62,8 @@ _MODEL_CACHE_SIZE = 16
 _SYNC_ATTEMPTS = 3
 
 _contents: dict[tuple[str, bytes, str], ElementContent] = {}
-_models: OrderedDict[str, DocumentModel] = OrderedDict()
+# Keyed by a short fingerprint of the body (see _model_key), holding the body to confirm a hit.
+_models: OrderedDict[tuple[int, str, str], tuple[str, DocumentModel]] = OrderedDict()
 
 
 def clear_caches() -> None:
@@ -83,10 +84,11 @@ def parse_body(body: str, previous: DocumentModel | None = None) -> DocumentMode
     ``previous``, the model of an earlier version, lets the unchanged elements be reused.
     Results are cached: consecutive comparisons share a version.
     """
-    cached = _models.get(body)
-    if cached is not None:
-        _models.move_to_end(body)
-        return cached
+    key = _model_key(body)
+    cached = _models.get(key)
+    if cached is not None and cached[0] == body:
+        _models.move_to_end(key)
+        return cached[1]
     data = body.encode("utf-8")
     references = _reference_definitions(body)
     signature = hashlib.sha1("\n".join(references).encode()).hexdigest() if references else ""
@@ -100,10 +102,17 @@ def parse_body(body: str, previous: DocumentModel | None = None) -> DocumentMode
     if nodes is None:
         nodes, _ = _parse_nodes(text, 0, len(data))
     model = _assemble(SourceMap(data, signature, tuple(nodes), lines, starts))
-    _models[body] = model
+    _models[key] = (body, model)
     if len(_models) > _MODEL_CACHE_SIZE:
         _models.popitem(last=False)
     return model
+
+
+def _model_key(body: str) -> tuple[int, str, str]:
+    # Hashing a whole body (tens of kilobytes, a new string each time a file is read) twice a
+    # comparison cost more than the rest of a cache hit: a short fingerprint picks the entry,
+    # the stored body confirms it, and a body that shares it with another replaces it.
+    return (len(body), body[:64], body[-64:])
 
 
 def _parse_nodes(
