@@ -502,9 +502,14 @@ def _ledger_failure(error: Exception) -> NotifierError:
     """The ledger failed in the middle of a command (locked too long by another writer, server
     gone): a clear error, since all that was done is recorded and the command can be run again.
     Anything else is a bug and keeps its traceback."""
-    # SQLAlchemy is imported only by the commands that use a ledger.
+    # SQLAlchemy is imported only by the commands that use a ledger. Integrity and programming
+    # errors are bugs; these are the database being unavailable or damaged.
     exceptions = sys.modules.get("sqlalchemy.exc")
-    if exceptions is None or not isinstance(error, exceptions.SQLAlchemyError):
+    unavailable = exceptions is not None and (
+        isinstance(error, exceptions.OperationalError | exceptions.InterfaceError)
+        or type(error) is exceptions.DatabaseError
+    )
+    if not unavailable:
         raise error
     from notifier.ledger.store import LedgerError
 
