@@ -192,6 +192,29 @@ def test_sendgrid_send_with_faults(
         assert "Does not contain a valid address" in report["failures"][0]["error"]
 
 
+def test_workers_started_together_on_a_new_ledger_send_each_recipient_once(
+    repo: PolicyRepo, tmp_path: Path, ledger_url: str
+) -> None:
+    """Three `notifier send` processes at once on an empty ledger: one creates the schema while
+    the others wait, the first to queue the list queues it, and the batches are shared."""
+    people = recipients_file(tmp_path / "people.csv", 6000)
+    with fake_sendgrid() as (url, state):
+        env = {**os.environ, "SENDGRID_API_KEY": API_KEY, "SENDGRID_API_URL": url}
+        env["NOTIFIER_DATABASE_URL"] = ledger_url
+        command = [sys.executable, "-m", "notifier", "send", "privacy@2.0", "--recipients"]
+        command += [str(people), "--channel", "sendgrid", "--format", "json"]
+        workers = [
+            subprocess.Popen(command, cwd=repo.path, env=env, stdout=subprocess.PIPE, text=True)
+            for _ in range(3)
+        ]
+        runs = [json.loads(worker.communicate(timeout=300)[0]) for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0, 0]
+    assert sum(run["submitted"] for run in runs) == 6000
+    assert len(state.addresses()) == len(set(state.addresses())) == 6000
+    # Claims skip rows another worker holds, so the last batches may be split between workers.
+    assert 6 <= state.requests <= 6 + 2
+
+
 def test_crash_and_resume_sends_everyone_at_least_once(repo: PolicyRepo, tmp_path: Path) -> None:
     people = recipients_file(tmp_path / "people.csv", 20000)
     with (repo.path / "pyproject.toml").open("a", encoding="utf-8") as handle:

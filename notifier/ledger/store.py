@@ -18,8 +18,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select
-from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, SQLAlchemyError
 
 from notifier.errors import NotifierError, UsageError
 from notifier.ledger.loading import ChunkLoader
@@ -28,6 +28,7 @@ from notifier.notices import Notice
 from notifier.recipients import Recipient
 
 LOAD_CHUNK = 5000
+_MIGRATION_LOCK = 0x706F6C6963792D6E  # "policy-n": the advisory lock key of schema migrations
 NOTICE_CACHE_SECONDS = 5.0
 
 
@@ -106,15 +107,27 @@ class NoticeLedger:
             "script_location", str(resources.files("notifier.ledger").joinpath("migrations"))
         )
         try:
-            with self.engine.begin() as connection:
-                config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+            self._upgrade(config)
         except (OperationalError, DatabaseError) as exc:
             raise LedgerError(
                 "cannot open the ledger database",
                 where=_safe_url(self.engine),
                 fix=f"Check that it is reachable, writable and a ledger ({exc.orig}).",
             ) from None
+
+    def _upgrade(self, config: Config) -> None:
+        with self.engine.begin() as connection:
+            # Workers started together would all create the tables: one migrates while the
+            # others wait for its lock, then find the schema up to date. (SQLite's driver would
+            # run the DDL outside any transaction; an immediate transaction takes the lock.)
+            if self.dialect == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
+                )
+            else:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
 
     def close(self) -> None:
         """Release the connections."""
@@ -130,10 +143,25 @@ class NoticeLedger:
 
     def save_notice(self, notice: Notice) -> int:
         """Store a notice once (by its key) and return its id."""
+        existing = self._stored_notice(notice.key)
+        if existing is not None:
+            return existing
+        try:
+            return self._insert_notice(notice)
+        except IntegrityError:
+            # Another worker, started at the same time, stored it first.
+            existing = self._stored_notice(notice.key)
+            if existing is None:
+                raise
+            return existing
+
+    def _stored_notice(self, key: str) -> int | None:
+        with self.engine.connect() as connection:
+            existing = connection.scalar(select(notices.c.id).where(notices.c.key == key))
+        return None if existing is None else int(existing)
+
+    def _insert_notice(self, notice: Notice) -> int:
         with self.engine.begin() as connection:
-            existing = connection.scalar(select(notices.c.id).where(notices.c.key == notice.key))
-            if existing is not None:
-                return int(existing)
             result = connection.execute(
                 insert(notices).values(
                     key=notice.key,
