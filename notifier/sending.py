@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 
 from notifier.channels.base import BatchOutcome, Channel, StopSendingError
 from notifier.channels.render import EmailContent
+from notifier.ledger.loading import LoadReport
 from notifier.ledger.queue import Batch, DeliveryQueue, Recovery
-from notifier.ledger.store import LoadReport, NoticeLedger
+from notifier.ledger.store import NoticeLedger
 from notifier.notices import EMAIL, Notice
 from notifier.recipients import Recipient
 

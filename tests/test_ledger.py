@@ -15,10 +15,11 @@ from sqlalchemy import select, update
 from notifier.channels.base import Accepted, BatchOutcome, Refused
 from notifier.channels.outbox import OutboxChannel
 from notifier.channels.render import Sender
+from notifier.ledger.loading import LoadReport
 from notifier.ledger.proof import notice_report, proof_rows
 from notifier.ledger.queue import DeliveryQueue
 from notifier.ledger.schema import batches, workers
-from notifier.ledger.store import LoadReport, NoticeLedger
+from notifier.ledger.store import NoticeLedger
 from notifier.notices import Notice
 from notifier.recipients import Recipient
 from notifier.sending import SendReport, _record

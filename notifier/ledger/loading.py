@@ -45,12 +45,21 @@ _QUEUE = (
 
 
 @dataclass(frozen=True)
-class ChunkCounts:
-    """What loading one chunk did."""
+class LoadReport:
+    """What loading recipients for a notice did (a chunk, or the sum of chunks)."""
 
-    read: int
-    queued: int
-    invalid: int
+    read: int = 0
+    queued: int = 0
+    duplicates: int = 0
+    invalid: int = 0
+
+    def __add__(self, other: LoadReport) -> LoadReport:
+        return LoadReport(
+            self.read + other.read,
+            self.queued + other.queued,
+            self.duplicates + other.duplicates,
+            self.invalid + other.invalid,
+        )
 
 
 def stage_row(position: int, person: Recipient, channel: str) -> tuple[Any, ...]:
@@ -71,7 +80,7 @@ class ChunkLoader:
         self.connection = connection
         self.dialect = dialect
 
-    def load(self, notice_id: int, channel: str, chunk: list[Recipient], now: Any) -> ChunkCounts:
+    def load(self, notice_id: int, channel: str, chunk: list[Recipient], now: Any) -> LoadReport:
         """Queue ``chunk`` for ``notice_id`` on ``channel``; ``now`` as the driver stores it."""
         first: dict[str, Recipient] = {}
         for person in chunk:
@@ -89,7 +98,8 @@ class ChunkLoader:
             cursor.execute("DELETE FROM staged_recipients")
         finally:
             cursor.close()
-        return ChunkCounts(read=len(chunk), queued=queued, invalid=invalid)
+        duplicates = len(chunk) - queued - invalid
+        return LoadReport(len(chunk), queued, duplicates, invalid)
 
     @property
     def _marker(self) -> str:

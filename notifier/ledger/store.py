@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from importlib import resources
 from itertools import islice
 from pathlib import Path
@@ -22,7 +21,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, insert, select,
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, SQLAlchemyError
 
 from notifier.errors import NotifierError, UsageError
-from notifier.ledger.loading import ChunkLoader
+from notifier.ledger.loading import ChunkLoader, LoadReport
 from notifier.ledger.schema import deliveries, notices
 from notifier.notices import Notice
 from notifier.recipients import Recipient
@@ -46,24 +45,6 @@ def utcnow() -> dt.datetime:
 
 class LedgerError(NotifierError):
     """The ledger database cannot be used."""
-
-
-@dataclass(frozen=True)
-class LoadReport:
-    """What loading recipients for a notice did."""
-
-    read: int = 0
-    queued: int = 0
-    duplicates: int = 0
-    invalid: int = 0
-
-    def __add__(self, other: LoadReport) -> LoadReport:
-        return LoadReport(
-            self.read + other.read,
-            self.queued + other.queued,
-            self.duplicates + other.duplicates,
-            self.invalid + other.invalid,
-        )
 
 
 def default_url(state_dir: Path) -> str:
@@ -250,15 +231,8 @@ class NoticeLedger:
     def _queue_chunk(
         self, connection: Connection, notice_id: int, channel: str, chunk: list[Recipient]
     ) -> LoadReport:
-        counts = ChunkLoader(connection, self.dialect).load(
-            notice_id, channel, chunk, self._timestamp(utcnow())
-        )
-        return LoadReport(
-            read=counts.read,
-            queued=counts.queued,
-            duplicates=counts.read - counts.queued - counts.invalid,
-            invalid=counts.invalid,
-        )
+        loader = ChunkLoader(connection, self.dialect)
+        return loader.load(notice_id, channel, chunk, self._timestamp(utcnow()))
 
     def _timestamp(self, value: dt.datetime) -> Any:
         """A timestamp as this database's driver stores it for SQLAlchemy to read back."""
