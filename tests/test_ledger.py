@@ -22,7 +22,7 @@ from notifier.ledger.schema import batches, workers
 from notifier.ledger.store import NoticeLedger
 from notifier.notices import Notice
 from notifier.recipients import Recipient
-from notifier.sending import SendReport, _record
+from notifier.sending import SendReport, _record, queue_recipients
 
 NOTICE = Notice(
     "privacy/1.1",
@@ -48,11 +48,7 @@ def ledger(ledger_url: str) -> Iterator[NoticeLedger]:
 
 
 def load(ledger: NoticeLedger, people: list[Recipient]) -> LoadReport:
-    notice_id = ledger.save_notice(NOTICE)
-    total = LoadReport()
-    for chunk in ledger.queue(notice_id, "email", people):
-        total = total + chunk
-    return total
+    return queue_recipients(ledger, ledger.save_notice(NOTICE), people)
 
 
 def people(count: int, start: int = 0) -> list[Recipient]:
