@@ -194,7 +194,9 @@ def send(
     with open_ledger(prepared.settings) as ledger:
         notice_id = ledger.save_notice(prepared.notice)
         try:
-            report.loaded = queue_recipients(ledger, notice_id, people, progress, options.stream)
+            report.loaded = queue_recipients(
+                ledger, notice_id, people, progress, options.stream, options.batch_size
+            )
         except UsageError as exc:
             fix = exc.fix.rstrip()
             fix += ("" if not fix or fix.endswith(".") else ".") + " Nothing was queued or sent."

@@ -18,7 +18,7 @@ from notifier.channels.base import BatchOutcome, Channel, StopSendingError
 from notifier.channels.render import EmailContent
 from notifier.ledger.loading import LoadReport
 from notifier.ledger.queue import Batch, DeliveryQueue, Recovery
-from notifier.ledger.store import NoticeLedger
+from notifier.ledger.store import DEFAULT_BATCH, NoticeLedger
 from notifier.notices import EMAIL, Notice
 from notifier.recipients import Recipient
 
@@ -29,7 +29,7 @@ Progress = Callable[[str, int, int | None], None]  # (phase, done, total)
 class SendOptions:
     """How to send."""
 
-    batch_size: int = 1000
+    batch_size: int = DEFAULT_BATCH  # fixed when the recipients are queued
     threads: int = 4
     lease: dt.timedelta = dt.timedelta(minutes=10)
     unknown: str = "resend"  # or "hold": see notifier.ledger.queue
@@ -70,10 +70,12 @@ def queue_recipients(
     people: Iterable[Recipient],
     progress: Progress | None = None,
     stream: str = EMAIL,
+    batch_size: int = DEFAULT_BATCH,
 ) -> LoadReport:
-    """Add recipients to the e-mail queue (``stream``) of a notice."""
+    """Add recipients to the e-mail queue (``stream``) of a notice, in batches of
+    ``batch_size`` (the recipients of one request)."""
     total = LoadReport()
-    for chunk in ledger.queue(notice_id, stream, people):
+    for chunk in ledger.queue(notice_id, stream, people, batch_size):
         total = total + chunk
         if progress:
             progress("queue", total.read, None)
@@ -154,7 +156,7 @@ def _claim(
 ) -> list[Batch]:
     claimed: list[Batch] = []
     while len(claimed) < room and report.stopped is None:
-        batch = queue.claim(options.batch_size, sending=True)
+        batch = queue.claim(sending=True)
         if batch is None:
             break
         claimed.append(batch)

@@ -171,14 +171,14 @@ POSTGRES_URL = os.environ.get(
 
 
 def _drop_ledger(url: str) -> None:
-    from sqlalchemy import create_engine
-
-    from notifier.ledger.schema import metadata
+    from sqlalchemy import MetaData, create_engine
 
     engine = create_engine(url)
     with engine.begin() as connection:
-        metadata.drop_all(connection)
-        connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        # The tables as they are (an older schema's too), not as the code declares them.
+        found = MetaData()
+        found.reflect(connection)
+        found.drop_all(connection)
     engine.dispose()
 
 

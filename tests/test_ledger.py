@@ -6,18 +6,21 @@ import datetime as dt
 import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import Future
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event, select, update
 
 from notifier.channels.base import Accepted, BatchOutcome, Refused
 from notifier.channels.outbox import OutboxChannel
 from notifier.channels.render import Sender
-from notifier.ledger.loading import LoadReport
+from notifier.ledger.loading import _CUT_BATCHES, LoadReport
 from notifier.ledger.proof import notice_report, proof_rows
-from notifier.ledger.queue import DeliveryQueue
+from notifier.ledger.queue import _MEMBERS, DeliveryQueue
 from notifier.ledger.schema import batches, workers
 from notifier.ledger.store import NoticeLedger
 from notifier.notices import Notice
@@ -47,8 +50,8 @@ def ledger(ledger_url: str) -> Iterator[NoticeLedger]:
     opened.close()
 
 
-def load(ledger: NoticeLedger, people: list[Recipient]) -> LoadReport:
-    return queue_recipients(ledger, ledger.save_notice(NOTICE), people)
+def load(ledger: NoticeLedger, people: list[Recipient], batch_size: int = 1000) -> LoadReport:
+    return queue_recipients(ledger, ledger.save_notice(NOTICE), people, batch_size=batch_size)
 
 
 def people(count: int, start: int = 0) -> list[Recipient]:
@@ -70,14 +73,18 @@ def test_queue_deduplicates_and_records_invalid_addresses(ledger: NoticeLedger) 
     assert report == LoadReport(read=12003, queued=12000, duplicates=2, invalid=1)
     again = load(ledger, people(10))
     assert again == LoadReport(read=10, queued=0, duplicates=10, invalid=0)
-    states = notice_report(ledger, "privacy/1.1").states["email"]
-    assert states == {"pending": 12000, "failed": 1}
+    report = notice_report(ledger, "privacy/1.1")
+    assert report.states["email"] == {"pending": 12000, "failed": 1}
+    assert report.batches == {"pending": 12}, "cut into full batches, the invalid one left out"
+    with ledger.engine.connect() as connection:
+        sizes = connection.execute(select(batches.c.size)).scalars().all()
+    assert sizes == [1000] * 12
 
 
 def test_claim_submit_and_proof(ledger: NoticeLedger) -> None:
     load(ledger, people(2500))
     queue = DeliveryQueue(ledger, ledger.notice_id("privacy/1.1"), "email")
-    batch = queue.claim(1000)
+    batch = queue.claim()
     assert batch is not None and len(batch.items) == 1000
     assert batch.items[0].address == "user0@example.com" and batch.items[0].user_id == "0"
     queue.mark_sending(batch)
@@ -86,7 +93,7 @@ def test_claim_submit_and_proof(ledger: NoticeLedger) -> None:
     queue.mark_failed(batch, ids[-1:], "SendGrid 400: Does not contain a valid address.")
     assert queue.counts() == {"submitted": 999, "failed": 1, "pending": 1500}
     report = notice_report(ledger, "privacy/1.1")
-    assert report.batches == {"partial": 1}
+    assert report.batches == {"partial": 1, "pending": 2}
     assert report.failures[0].address == "user999@example.com"
     rows = list(proof_rows(ledger, user="0"))
     assert len(rows) == 1
@@ -99,7 +106,7 @@ def test_claim_submit_and_proof(ledger: NoticeLedger) -> None:
 
 
 def test_claims_never_overlap(ledger: NoticeLedger) -> None:
-    load(ledger, people(3000))
+    load(ledger, people(3000), batch_size=700)
     notice_id = ledger.notice_id("privacy/1.1")
     first, second = (
         DeliveryQueue(ledger, notice_id, "email"),
@@ -107,7 +114,7 @@ def test_claims_never_overlap(ledger: NoticeLedger) -> None:
     )
     seen: set[int] = set()
     while True:
-        claimed = [q.claim(700) for q in (first, second)]
+        claimed = [q.claim() for q in (first, second)]
         batches_claimed = [b for b in claimed if b is not None]
         if not batches_claimed:
             break
@@ -123,7 +130,7 @@ def _claim_all(url: str, result: multiprocessing.Queue, start: Any) -> None:  # 
     queue = DeliveryQueue(ledger, ledger.notice_id("privacy/1.1"), "email")
     start.wait(timeout=60)  # all workers begin together, as several `notifier send` would
     mine = []
-    while (batch := queue.claim(50)) is not None:
+    while (batch := queue.claim()) is not None:
         queue.mark_sending(batch)
         queue.mark_submitted(
             batch, [i.delivery_id for i in batch.items], provider="test", message_id=str(batch.id)
@@ -137,7 +144,7 @@ def _claim_all(url: str, result: multiprocessing.Queue, start: Any) -> None:  # 
 def test_workers_in_several_processes_each_send_every_row_once(
     ledger: NoticeLedger, ledger_url: str
 ) -> None:
-    load(ledger, people(4000))
+    load(ledger, people(4000), batch_size=50)
     context = multiprocessing.get_context("spawn")
     result = context.Queue()
     start = context.Barrier(3)
@@ -155,11 +162,11 @@ def test_workers_in_several_processes_each_send_every_row_once(
 
 
 def test_recovery_rule_for_dead_workers(ledger: NoticeLedger) -> None:
-    load(ledger, people(300))
+    load(ledger, people(300), batch_size=100)
     notice_id = ledger.notice_id("privacy/1.1")
     crashed = DeliveryQueue(ledger, notice_id, "email")
-    never_sent = crashed.claim(100)
-    maybe_sent = crashed.claim(100)
+    never_sent = crashed.claim()
+    maybe_sent = crashed.claim()
     assert never_sent and maybe_sent
     crashed.mark_sending(maybe_sent)
     with ledger.engine.begin() as connection:  # the worker stops beating: it died
@@ -173,19 +180,18 @@ def test_recovery_rule_for_dead_workers(ledger: NoticeLedger) -> None:
     assert (recovery.released, recovery.unknown, recovery.requeued) == (100, 100, 100)
     assert survivor.counts() == {"pending": 300}
     with ledger.engine.connect() as connection:
-        states = dict(connection.execute(select(batches.c.id, batches.c.state)).all())
-    assert states == {never_sent.id: "released", maybe_sent.id: "unknown"}
-    assert notice_report(ledger, "privacy/1.1").resent == 0
-    again = survivor.claim(300)
-    assert again is not None and len(again.items) == 300
-    assert notice_report(ledger, "privacy/1.1").resent == 100, "counted as sent twice"
+        states = connection.execute(select(batches.c.state)).scalars().all()
+    assert states == ["pending"] * 3
+    assert notice_report(ledger, "privacy/1.1").resent == 100, "counted as maybe sent twice"
+    again = [survivor.claim() for _ in range(4)]
+    assert [len(batch.items) if batch else 0 for batch in again] == [100, 100, 100, 0]
 
 
 def test_hold_keeps_unknown_outcomes_for_review(ledger: NoticeLedger) -> None:
     load(ledger, people(10))
     notice_id = ledger.notice_id("privacy/1.1")
     crashed = DeliveryQueue(ledger, notice_id, "email")
-    batch = crashed.claim(10)
+    batch = crashed.claim()
     assert batch
     crashed.mark_sending(batch)
     with ledger.engine.begin() as connection:
@@ -197,7 +203,10 @@ def test_hold_keeps_unknown_outcomes_for_review(ledger: NoticeLedger) -> None:
     survivor = DeliveryQueue(ledger, notice_id, "email")
     survivor.recover(lease=dt.timedelta(minutes=10), unknown="hold")
     assert survivor.counts() == {"unknown": 10}
-    assert notice_report(ledger, "privacy/1.1").failure_count == 10
+    report = notice_report(ledger, "privacy/1.1")
+    assert report.failure_count == 10 and report.batches == {"unknown": 1}
+    assert report.failures[0].error.startswith("outcome unknown")
+    assert survivor.claim() is None, "held, not sent again"
 
 
 def test_unreachable_database_is_a_clear_error() -> None:
@@ -220,44 +229,142 @@ def test_migrations_build_the_schema_the_code_declares(ledger: NoticeLedger) -> 
     assert differences == []
 
 
-def test_claims_read_pending_deliveries_through_the_partial_index(tmp_path: Path) -> None:
-    # SQLite's plan (PostgreSQL chooses by table statistics).
+def test_sending_reads_deliveries_by_ranges_of_their_key(tmp_path: Path) -> None:
+    """SQLite's plans (PostgreSQL chooses by table statistics): a batch's deliveries, and the
+    counts of queued ones, are read as ranges of the primary key, never by scanning the notice's
+    deliveries and sorting them (a million rows per claim). (Counting the deliveries that have
+    states of their own reads the notice's, once per run.)"""
     ledger = NoticeLedger.open(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
-    load(ledger, people(50))
-    with ledger.engine.connect() as connection:
-        plan = " ".join(
-            str(row[-1])
-            for row in connection.exec_driver_sql(
-                "EXPLAIN QUERY PLAN SELECT id FROM deliveries WHERE notice_id = 1 "
-                "AND channel = 'email' AND state = 'pending' ORDER BY id LIMIT 10"
-            )
-        )
+    load(ledger, people(50), batch_size=10)
+    queue = DeliveryQueue(ledger, ledger.notice_id("privacy/1.1"), "email")
+    statements: list[str] = []
+
+    def keep(_c: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        own_states = "GROUP BY deliveries.channel" in statement
+        if statement.lstrip().startswith("SELECT") and "deliveries" in statement and not own_states:
+            statements.append(statement if not parameters else _inline(statement, parameters))
+
+    event.listen(ledger.engine, "before_cursor_execute", keep)
+    assert queue.claim() is not None and queue.counts() == {"claimed": 10, "pending": 40}
+    event.remove(ledger.engine, "before_cursor_execute", keep)
+    cut = _CUT_BATCHES.format(m="?")
+    plans = [_plan(ledger, statement) for statement in statements]
+    plans.append(_plan(ledger, _inline(cut, (1, "email", 10, 1, "email", 1, "email"))))
+    plans.append(_plan(ledger, _inline(_MEMBERS.format(m="?"), (1, 10, 1, "email"))))
     ledger.close()
-    assert "ix_deliveries_pending" in plan
+    assert len(plans) == 3
+    for plan in plans:
+        reads = [step for step in plan if " deliveries" in step or " d " in step + " "]
+        assert reads and all("INTEGER PRIMARY KEY" in step for step in reads), plan
+
+
+def _inline(statement: str, parameters: Any) -> str:
+    for value in parameters:
+        literal = f"'{value}'" if isinstance(value, str) else str(value)
+        statement = statement.replace("?", literal, 1)
+    return statement
+
+
+def _plan(ledger: NoticeLedger, statement: str) -> list[str]:
+    with ledger.engine.connect() as connection:
+        rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}").all()
+    return [str(row[-1]) for row in rows]
+
+
+def test_migration_0004_queues_what_was_waiting_and_settles_claims(ledger_url: str) -> None:
+    """A ledger of the per-row schema (0003), with a send stopped half-way, upgraded."""
+    ledger = NoticeLedger.open(ledger_url, migrate=False)
+    config = Config()
+    config.set_main_option(
+        "script_location", str(resources.files("notifier.ledger").joinpath("migrations"))
+    )
+    with ledger.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+        for statement in _LEDGER_0003:
+            connection.exec_driver_sql(statement)
+        if ledger.dialect == "postgresql":  # the rows above chose their ids
+            for table in ("notices", "workers", "recipients", "batches", "deliveries"):
+                connection.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), 100)"
+                )
+    ledger.close()
+    ledger = NoticeLedger.open(ledger_url)
+    queue = DeliveryQueue(ledger, 1, "email")
+    assert queue.counts() == {"submitted": 1, "pending": 3, "unknown": 1, "delivered": 1}
+    report = notice_report(ledger, "privacy/1.1")
+    assert report.batches == {"accepted": 1, "released": 1, "unknown": 1, "pending": 1}
+    assert report.resent == 1
+    batch = queue.claim()
+    assert batch is not None and [item.delivery_id for item in batch.items] == [3, 4, 6]
+    queue.mark_submitted(batch, [3, 4, 6], provider="sendgrid", message_id="m9")
+    rows = {row.user_id: row for row in proof_rows(ledger, notice="privacy/1.1")}
+    assert (rows["1"].state, rows["1"].provider_message_id) == ("submitted", "m1")
+    assert (rows["2"].state, rows["2"].provider_message_id) == ("delivered", "m1")
+    assert (rows["3"].state, rows["3"].provider_message_id) == ("submitted", "m9")
+    assert rows["5"].state == "unknown"
+    queue.stop()
+    ledger.close()
+
+
+_NOW = "'2026-11-01 10:00:00'"
+_LEDGER_0003 = [
+    "INSERT INTO notices (id, key, document, version, title, change_class, summary, "
+    'effective_date, content_hash, text_url, redline_url, material_changes, "commit", '
+    f"created_at) VALUES (1, 'privacy/1.1', 'privacy', '1.1', 'P', 'material', 'S', "
+    f"'2026-12-26', 'h', 'u', 'r', '[]', 'c', {_NOW})",
+    "INSERT INTO workers (id, host, pid, started_at, heartbeat_at) "
+    f"VALUES (1, 'gone', 1, {_NOW}, {_NOW})",
+    *(
+        "INSERT INTO recipients (id, user_key, user_id, email, first_seen_at) "
+        f"VALUES ({i}, '{i}', '{i}', 'user{i}@example.com', {_NOW})"
+        for i in range(1, 7)
+    ),
+    # Batch 1 accepted (one delivery since delivered, one sent twice); 2 claimed, never sent;
+    # 3 on its way when the sender died.
+    "INSERT INTO batches (id, notice_id, worker_id, state, size, provider_message_id, "
+    f"claimed_at) VALUES (1, 1, 1, 'accepted', 2, 'm1', {_NOW}), "
+    f"(2, 1, 1, 'claimed', 1, NULL, {_NOW}), (3, 1, 1, 'sending', 1, NULL, {_NOW})",
+    *(
+        "INSERT INTO deliveries (id, notice_id, recipient_id, channel, address, address_key, "
+        "state, batch_id, provider, provider_message_id, attempts, created_at) VALUES "
+        f"({i}, 1, {i}, 'email', 'user{i}@example.com', 'user{i}@example.com', '{state}', "
+        f"{batch}, {provider}, {message}, {attempts}, {_NOW})"
+        for i, state, batch, provider, message, attempts in [
+            (1, "submitted", 1, "'sendgrid'", "'m1'", 2),
+            (2, "delivered", 1, "'sendgrid'", "'m1'", 1),
+            (3, "pending", "NULL", "NULL", "NULL", 0),
+            (4, "claimed", 2, "NULL", "NULL", 1),
+            (5, "claimed", 3, "NULL", "NULL", 1),
+            (6, "pending", "NULL", "NULL", "NULL", 0),
+        ]
+    ),
+]
 
 
 def test_answers_and_claims_share_one_transaction(ledger: NoticeLedger) -> None:
-    load(ledger, people(30))
+    load(ledger, people(30), batch_size=10)
     queue = DeliveryQueue(ledger, ledger.notice_id("privacy/1.1"), "email")
-    first = queue.claim(10, sending=True)
+    first = queue.claim(sending=True)
     assert first is not None
     with pytest.raises(RuntimeError), queue.transaction():
         queue.mark_submitted(
             first, [item.delivery_id for item in first.items], provider="x", message_id="m"
         )
-        assert queue.claim(10, sending=True) is not None
+        assert queue.claim(sending=True) is not None
         raise RuntimeError("the worker stops before committing")
     # Nothing of the block was kept: the first batch is still on its way, the rest pending.
     assert queue.counts() == {"claimed": 10, "pending": 20}
     with ledger.engine.connect() as connection:
-        assert connection.execute(select(batches.c.state)).scalars().all() == ["sending"]
+        states = connection.execute(select(batches.c.state).order_by(batches.c.id)).scalars()
+        assert states.all() == ["sending", "pending", "pending"]
 
 
 def test_an_answer_recorded_twice_is_counted_once(ledger: NoticeLedger) -> None:
     """Ctrl-C just after a round's commit records its answers again: rows and counters agree."""
     load(ledger, people(10))
     queue = DeliveryQueue(ledger, ledger.notice_id("privacy/1.1"), "email")
-    batch = queue.claim(10, sending=True)
+    batch = queue.claim(sending=True)
     assert batch is not None
     ids = [item.delivery_id for item in batch.items]
     answer: Future[BatchOutcome] = Future()

@@ -55,7 +55,7 @@ def setup(
     ledger = NoticeLedger.open(ledger_url)
     load(ledger, people(5))
     queue = DeliveryQueue(ledger, ledger.notice_id(NOTICE.key), "email")
-    batch = queue.claim(5)
+    batch = queue.claim()
     assert batch
     queue.mark_sending(batch)
     ids = [item.delivery_id for item in batch.items]

@@ -14,7 +14,7 @@ from notifier.webhook import FINAL_STATES, DeliveryEvent
 
 # A final state is not undone by an event that arrives late (SendGrid does not keep order),
 # except that a bounce reported after "delivered" wins: the mailbox refused it after all.
-_REPLACEABLE = {"pending", "claimed", "submitted", "unknown"}
+_REPLACEABLE = {"queued", "pending", "claimed", "submitted", "unknown"}
 
 
 @dataclass(frozen=True)

@@ -188,7 +188,6 @@ def _inapp_delivery(
                 recipient_id=recipient,
                 channel=INAPP,
                 state="published",
-                attempts=0,
                 created_at=now,
                 submitted_at=now,
             )

@@ -37,10 +37,27 @@ _UPSERT_RECIPIENTS = (
 )
 _QUEUE = (
     "INSERT INTO deliveries (notice_id, recipient_id, channel, address, address_key, state, "
-    "error, attempts, created_at, final_at) "
-    "SELECT {notice}, r.id, {channel}, s.address, s.address_key, '{state}', {error}, 0, {now}, "
+    "error, created_at, final_at) "
+    "SELECT {notice}, r.id, {channel}, s.address, s.address_key, '{state}', {error}, {now}, "
     "{final} FROM staged_recipients s JOIN recipients r ON r.user_key = s.user_key "
     "WHERE s.problem IS {valid} ORDER BY s.position ON CONFLICT DO NOTHING"
+)
+
+
+# Loaders of one notice and channel take turns (SQLite's writers always do), so that the ids a
+# load queues come after every batch already cut for that notice and channel.
+_LOCK = "SELECT pg_advisory_xact_lock(hashtext(%s), %s)"
+# The deliveries queued after the last batch cut, in id order, numbered into batches. ("+ 0":
+# read them as a range of the primary key, not through an index on the notice, which would read
+# all of the notice's deliveries and sort them.)
+_CUT_BATCHES = (
+    "INSERT INTO batches (notice_id, channel, first_id, last_id, size, state, resent) "
+    "SELECT {m}, {m}, MIN(id), MAX(id), COUNT(*), 'pending', 0 FROM ("
+    "SELECT d.id, (ROW_NUMBER() OVER (ORDER BY d.id) - 1) / {m} AS number FROM deliveries d "
+    "WHERE d.id > (SELECT COALESCE(MAX(b.last_id), 0) FROM batches b "
+    "WHERE b.notice_id = {m} AND b.channel = {m}) "
+    "AND d.notice_id + 0 = {m} AND d.channel = {m} AND d.state = 'queued'"
+    ") AS queued GROUP BY number ORDER BY number"
 )
 
 
@@ -79,6 +96,27 @@ class ChunkLoader:
     def __init__(self, connection: Connection, dialect: str) -> None:
         self.connection = connection
         self.dialect = dialect
+
+    def lock(self, notice_id: int, channel: str) -> None:
+        """Wait for any other load of this notice and channel to finish (PostgreSQL; SQLite's
+        writers take turns anyway)."""
+        if self.dialect != "postgresql":
+            return
+        cursor = self.connection.connection.cursor()
+        try:
+            cursor.execute(_LOCK, (channel, notice_id))
+        finally:
+            cursor.close()
+
+    def cut_batches(self, notice_id: int, channel: str, size: int) -> int:
+        """Cut the deliveries queued since the last batch into batches of ``size``; how many."""
+        statement = _CUT_BATCHES.format(m=self._marker)
+        parameters = (notice_id, channel, size, notice_id, channel, notice_id, channel)
+        cursor = self.connection.connection.cursor()
+        try:
+            return self._run(cursor, statement, parameters)
+        finally:
+            cursor.close()
 
     def load(self, notice_id: int, channel: str, chunk: list[Recipient], now: Any) -> LoadReport:
         """Queue ``chunk`` for ``notice_id`` on ``channel``; ``now`` as the driver stores it."""
@@ -119,7 +157,7 @@ class ChunkLoader:
         statement = _QUEUE.format(
             notice=marker,
             channel=marker,
-            state="pending" if valid else "failed",
+            state="queued" if valid else "failed",
             error="NULL" if valid else "'invalid address: ' || s.problem",
             now=marker,
             final="NULL" if valid else marker,

@@ -8,12 +8,22 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from notifier.ledger.schema import batches, deliveries, events, notices, recipients
+from notifier.ledger.states import (
+    QUEUED,
+    in_range,
+    join_batch,
+    sent_by_batch,
+    state_column,
+    state_counts,
+)
 from notifier.ledger.store import NoticeLedger
 
 FAILURES_SHOWN = 50
+_FAILED = ("failed", "unknown", "bounced", "dropped")
+_UNKNOWN = "outcome unknown: the sender stopped during the request"
 
 
 @dataclass(frozen=True)
@@ -69,13 +79,7 @@ def notice_report(ledger: NoticeLedger, key: str) -> NoticeReport:
     """Counts per channel and state, batches per state, and the failures with reasons."""
     notice_id = ledger.notice_id(key)
     with ledger.engine.connect() as connection:
-        states: dict[str, dict[str, int]] = {}
-        for channel, state, count in connection.execute(
-            select(deliveries.c.channel, deliveries.c.state, func.count())
-            .where(deliveries.c.notice_id == notice_id)
-            .group_by(deliveries.c.channel, deliveries.c.state)
-        ):
-            states.setdefault(channel, {})[state] = int(count)
+        states = state_counts(connection, notice_id)
         batch_states = {
             state: int(count)
             for state, count in connection.execute(
@@ -84,35 +88,53 @@ def notice_report(ledger: NoticeLedger, key: str) -> NoticeReport:
                 .group_by(batches.c.state)
             )
         }
-        # Each claim after an unknown outcome is one more send the recipient may have got.
-        resent = int(
-            connection.scalar(
-                select(func.coalesce(func.sum(deliveries.c.attempts - 1), 0)).where(
-                    deliveries.c.notice_id == notice_id, deliveries.c.attempts > 1
-                )
+        # Each send after an unknown outcome is one more notice the recipient may have got.
+        resent = connection.scalar(
+            select(func.coalesce(func.sum(batches.c.resent), 0)).where(
+                batches.c.notice_id == notice_id
             )
-            or 0
         )
-        failed = (deliveries.c.notice_id == notice_id) & deliveries.c.state.in_(
-            ["failed", "unknown", "bounced", "dropped"]
+        failures = _failures(connection, notice_id)
+    failure_count = sum(
+        count for counts in states.values() for state, count in counts.items() if state in _FAILED
+    )
+    return NoticeReport(key, states, batch_states, int(resent or 0), failures, failure_count)
+
+
+def _failures(connection: Any, notice_id: int) -> list[Failure]:
+    """The first failures: deliveries failed on their own, and those of held batches."""
+    columns = (
+        deliveries.c.id,
+        deliveries.c.channel,
+        deliveries.c.address,
+        recipients.c.user_id,
+        deliveries.c.error,
+        deliveries.c.state,
+    )
+    own = (
+        select(*columns)
+        .join(recipients, recipients.c.id == deliveries.c.recipient_id)
+        .where(deliveries.c.notice_id == notice_id, deliveries.c.state.in_(_FAILED))
+        .order_by(deliveries.c.id)
+        .limit(FAILURES_SHOWN)
+    )
+    held = (
+        select(*columns)
+        .join(recipients, recipients.c.id == deliveries.c.recipient_id)
+        .join(batches, in_range())
+        .where(
+            batches.c.notice_id == notice_id,
+            batches.c.state == "unknown",
+            deliveries.c.state == QUEUED,
         )
-        failure_count = int(connection.scalar(select(func.count()).where(failed)) or 0)
-        rows = connection.execute(
-            select(
-                deliveries.c.id,
-                deliveries.c.channel,
-                deliveries.c.address,
-                recipients.c.user_id,
-                deliveries.c.error,
-                deliveries.c.state,
-            )
-            .join(recipients, recipients.c.id == deliveries.c.recipient_id)
-            .where(failed)
-            .order_by(deliveries.c.id)
-            .limit(FAILURES_SHOWN)
-        ).all()
-    failures = [Failure(int(r[0]), r[1], r[2], r[3], r[4] or r[5]) for r in rows]
-    return NoticeReport(key, states, batch_states, resent, failures, failure_count)
+        .order_by(deliveries.c.id)
+        .limit(FAILURES_SHOWN)
+    )
+    rows = sorted([*connection.execute(own), *connection.execute(held)], key=lambda r: r[0])
+    return [
+        Failure(int(r[0]), r[1], r[2], r[3], r[4] or (_UNKNOWN if r[5] == QUEUED else r[5]))
+        for r in rows[:FAILURES_SHOWN]
+    ]
 
 
 def proof_rows(
@@ -128,6 +150,7 @@ def proof_rows(
 
 
 def _proof_rows(ledger: NoticeLedger, notice: str | None, user: str | None) -> Iterator[ProofRow]:
+    by_batch = sent_by_batch()
     query = (
         select(
             deliveries.c.id,
@@ -138,13 +161,14 @@ def _proof_rows(ledger: NoticeLedger, notice: str | None, user: str | None) -> I
             notices.c.version,
             notices.c.content_hash,
             deliveries.c.channel,
-            deliveries.c.state,
-            deliveries.c.submitted_at,
-            deliveries.c.provider,
-            deliveries.c.provider_message_id,
+            state_column(),
+            case((by_batch, batches.c.answered_at), else_=deliveries.c.submitted_at),
+            case((by_batch, batches.c.provider), else_=deliveries.c.provider),
+            case((by_batch, batches.c.provider_message_id), else_=deliveries.c.provider_message_id),
         )
         .join(recipients, recipients.c.id == deliveries.c.recipient_id)
         .join(notices, notices.c.id == deliveries.c.notice_id)
+        .outerjoin(batches, join_batch())
         .order_by(deliveries.c.id)
     )
     if notice:

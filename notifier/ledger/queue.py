@@ -1,14 +1,18 @@
 """The send queue: claiming batches of deliveries, recording answers, recovering after crashes.
 
-A batch goes ``claimed`` (rows reserved for one worker) -> ``sending`` (committed just before
-the request, so a crash after this point may have sent it) -> ``accepted`` | ``rejected``. On
-PostgreSQL several workers claim with ``FOR UPDATE SKIP LOCKED``; on SQLite the claiming
+Batches are cut when recipients are queued (a range of the queued deliveries' ids, see
+:mod:`notifier.ledger.states`); sending writes the batch's row, not its deliveries'. A batch goes
+``pending`` -> ``claimed`` (reserved for one worker) -> ``sending`` (committed just before the
+request, so a crash after this point may have sent it) -> ``accepted`` | ``rejected`` |
+``partial`` (split to isolate refused addresses; its deliveries then have states of their own).
+On PostgreSQL several workers claim with ``FOR UPDATE SKIP LOCKED``; on SQLite the claiming
 statement is atomic and workers take turns.
 
 The rule for a worker that died (its process is gone, or its heartbeat is older than the lease):
 its ``claimed`` batches never left and go back to ``pending``; its ``sending`` batches have an
 unknown outcome. SendGrid has no idempotency key, so they are either sent again (the default:
-every recipient is notified at least once, and the few that may get it twice are counted) or,
+every recipient is notified at least once, and the few that may get it twice are counted in the
+batch's ``resent``) or,
 with ``unknown="hold"``, kept as ``unknown`` for an operator to settle with the Event Webhook.
 """
 
@@ -20,17 +24,37 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, and_, case, func, insert, literal_column, select, update
+from sqlalchemy import Connection, insert, select, update
 
-from notifier.ledger.schema import PENDING, batches, deliveries, recipients, workers
+from notifier.ledger.schema import batches, deliveries, workers
+from notifier.ledger.states import QUEUED, state_counts
 from notifier.ledger.store import NoticeLedger, new_id, utcnow
 
+# The deliveries of a batch that follow it. Read with the driver's cursor: a batch is a
+# thousand rows, and a row through the SQL layer costs several times what the driver does.
+# ("+ 0": read the range of the primary key, not the notice's index, which would read every
+# delivery of the notice and sort them.)
+_MEMBERS = (
+    "SELECT d.id, d.address, r.user_id, r.locale FROM deliveries d "
+    "JOIN recipients r ON r.id = d.recipient_id "
+    "WHERE d.id BETWEEN {m} AND {m} AND d.notice_id + 0 = {m} AND d.channel = {m} "
+    f"AND d.state = '{QUEUED}' ORDER BY d.id"
+)
+_UNANSWERED = ("claimed", "sending")
+# A batch that never left goes back to the queue as it was.
+_RELEASED: dict[str, Any] = {
+    "state": "pending",
+    "worker_id": None,
+    "claimed_at": None,
+    "sent_at": None,
+}
 
-@dataclass(frozen=True)
-class Outgoing:
-    """One delivery in a claimed batch: what a channel needs to send it."""
+
+class Outgoing(NamedTuple):
+    """One delivery in a claimed batch: what a channel needs to send it. (A named tuple: a
+    claim makes a thousand of them, straight from the database's rows.)"""
 
     delivery_id: int
     address: str
@@ -110,68 +134,57 @@ class DeliveryQueue:
                 update(workers).where(workers.c.id == self.worker_id).values(stopped_at=utcnow())
             )
 
-    def claim(self, size: int, *, sending: bool = False) -> Batch | None:
-        """Reserve up to ``size`` pending deliveries, or None when none are left.
+    def claim(self, *, sending: bool = False) -> Batch | None:
+        """Reserve the next pending batch, or None when none is left.
 
         ``sending``: the batch goes out right after this commits, so it is recorded as
         ``sending`` at once (as :meth:`mark_sending` would), saving a commit.
         """
         now = utcnow()
         with self._begin() as connection:
-            batch_id = new_id(
+            while (picked := self._pick(connection, sending, now)) is not None:
+                items = self._members(connection, picked[1], picked[2])
+                if items:
+                    return Batch(picked[0], items)
+                # Each of its deliveries has a state of its own by now: nothing to send.
                 connection.execute(
-                    insert(batches).values(
-                        notice_id=self.notice_id,
-                        worker_id=self.worker_id,
-                        state="sending" if sending else "claimed",
-                        size=0,
-                        claimed_at=now,
-                        sent_at=now if sending else None,
-                    )
+                    update(batches).where(batches.c.id == picked[0]).values(state="partial")
                 )
+        return None
+
+    def _pick(self, connection: Connection, sending: bool, now: dt.datetime) -> Any:
+        pending = (
+            select(batches.c.id)
+            .where(
+                batches.c.notice_id == self.notice_id,
+                batches.c.channel == self.channel,
+                batches.c.state == "pending",
             )
-            pending = (
-                select(deliveries.c.id)
-                .where(
-                    deliveries.c.notice_id == self.notice_id,
-                    deliveries.c.channel == self.channel,
-                    # Written out, not bound: only then may the database use the partial
-                    # index of pending deliveries.
-                    deliveries.c.state == literal_column(PENDING),
-                )
-                .order_by(deliveries.c.id)
-                .limit(size)
+            .order_by(batches.c.id)
+            .limit(1)
+        )
+        if self.ledger.dialect == "postgresql":
+            pending = pending.with_for_update(skip_locked=True)
+        return connection.execute(
+            update(batches)
+            .where(batches.c.id == pending.scalar_subquery(), batches.c.state == "pending")
+            .values(
+                state="sending" if sending else "claimed",
+                worker_id=self.worker_id,
+                claimed_at=now,
+                sent_at=now if sending else None,
             )
-            if self.ledger.dialect == "postgresql":
-                pending = pending.with_for_update(skip_locked=True)
-            # A CTE is evaluated once; PostgreSQL may evaluate a LIMIT subquery in a WHERE more
-            # than once, claiming more rows than asked.
-            picked = pending.cte("picked")
-            claimed = (
-                connection.execute(
-                    update(deliveries)
-                    .where(deliveries.c.id == picked.c.id, deliveries.c.state == "pending")
-                    .values(state="claimed", batch_id=batch_id, attempts=deliveries.c.attempts + 1)
-                    .returning(deliveries.c.id)
-                )
-                .scalars()
-                .all()
-            )
-            if not claimed:
-                connection.execute(batches.delete().where(batches.c.id == batch_id))
-                return None
-            connection.execute(
-                update(batches).where(batches.c.id == batch_id).values(size=len(claimed))
-            )
-            rows = connection.execute(
-                select(
-                    deliveries.c.id, deliveries.c.address, recipients.c.user_id, recipients.c.locale
-                )
-                .join(recipients, recipients.c.id == deliveries.c.recipient_id)
-                .where(deliveries.c.batch_id == batch_id)
-                .order_by(deliveries.c.id)
-            ).all()
-        return Batch(batch_id, tuple(Outgoing(int(r[0]), r[1] or "", r[2], r[3]) for r in rows))
+            .returning(batches.c.id, batches.c.first_id, batches.c.last_id)
+        ).first()
+
+    def _members(self, connection: Connection, first: int, last: int) -> tuple[Outgoing, ...]:
+        marker = "?" if self.ledger.dialect == "sqlite" else "%s"
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute(_MEMBERS.format(m=marker), (first, last, self.notice_id, self.channel))
+            return tuple(map(Outgoing._make, cursor.fetchall()))
+        finally:
+            cursor.close()
 
     def mark_sending(self, batch: Batch) -> None:
         """Commit that the request is about to go out (after this, a crash means 'unknown')."""
@@ -185,71 +198,82 @@ class DeliveryQueue:
     def mark_submitted(
         self, batch: Batch, delivery_ids: list[int], *, provider: str, message_id: str | None
     ) -> int:
-        """The provider accepted these deliveries of ``batch``; how many rows that changed (0
+        """The provider accepted these deliveries of ``batch``; how many that recorded (0
         when they were recorded already)."""
         now = utcnow()
-        rows = _rows_of(batch, delivery_ids)
         with self._begin() as connection:
+            if len(delivery_ids) == len(batch.items):  # the whole batch: one row to write
+                changed = connection.execute(
+                    update(batches)
+                    .where(batches.c.id == batch.id, batches.c.state.in_(_UNANSWERED))
+                    .values(
+                        state="accepted",
+                        provider=provider,
+                        provider_message_id=message_id,
+                        answered_at=now,
+                    )
+                ).rowcount
+                return len(batch.items) if changed else 0
+            # A part of a batch split to isolate refused addresses: its deliveries get their
+            # own state and message id.
             changed = connection.execute(
                 update(deliveries)
-                .where(rows, deliveries.c.state == "claimed")
+                .where(deliveries.c.id.in_(delivery_ids), deliveries.c.state == QUEUED)
                 .values(
                     state="submitted",
                     provider=provider,
                     provider_message_id=message_id,
                     submitted_at=now,
-                    error=None,
                 )
             ).rowcount
-            connection.execute(
-                update(batches)
-                .where(batches.c.id == batch.id)
-                .values(state="accepted", provider_message_id=message_id, answered_at=now)
-            )
+            self._split(connection, batch, now)
         return int(changed)
 
     def mark_failed(self, batch: Batch, delivery_ids: list[int], error: str) -> int:
         """These deliveries cannot be sent (the provider refused them): final. Returns how many
-        rows that changed (0 when they were recorded already)."""
+        that recorded (0 when they were recorded already)."""
         now = utcnow()
-        rows = _rows_of(batch, delivery_ids)
         with self._begin() as connection:
             changed = connection.execute(
                 update(deliveries)
-                .where(rows, deliveries.c.state == "claimed")
+                .where(deliveries.c.id.in_(delivery_ids), deliveries.c.state == QUEUED)
                 .values(state="failed", error=error[:2000], final_at=now)
             ).rowcount
-            # A batch split to isolate refused addresses may have had other parts accepted.
-            state = case((batches.c.state == "accepted", "partial"), else_="rejected")
-            connection.execute(
-                update(batches).where(batches.c.id == batch.id).values(state=state, answered_at=now)
-            )
+            if len(delivery_ids) == len(batch.items):
+                connection.execute(
+                    update(batches)
+                    .where(batches.c.id == batch.id, batches.c.state.in_(_UNANSWERED))
+                    .values(state="rejected", answered_at=now)
+                )
+            else:
+                self._split(connection, batch, now)
         return int(changed)
+
+    @staticmethod
+    def _split(connection: Connection, batch: Batch, now: dt.datetime) -> None:
+        connection.execute(
+            update(batches)
+            .where(batches.c.id == batch.id, batches.c.state.in_(_UNANSWERED))
+            .values(state="partial", answered_at=now)
+        )
 
     def release(self, batch: Batch) -> None:
         """Give a batch back to the queue: it was never sent (e.g. the API key was refused)."""
         with self._begin() as connection:
             connection.execute(
-                update(deliveries)
-                .where(deliveries.c.batch_id == batch.id, deliveries.c.state == "claimed")
-                .values(state="pending", batch_id=None, attempts=deliveries.c.attempts - 1)
-            )
-            connection.execute(
                 update(batches)
-                .where(batches.c.id == batch.id)
-                .values(state="released", answered_at=utcnow())
+                .where(batches.c.id == batch.id, batches.c.state.in_(_UNANSWERED))
+                .values(**_RELEASED)
             )
 
     def release_unsent(self) -> None:
         """Release this worker's batches that were claimed but never marked as sending."""
-        with self.engine.connect() as connection:
-            ids = connection.scalars(
-                select(batches.c.id).where(
-                    batches.c.worker_id == self.worker_id, batches.c.state == "claimed"
-                )
-            ).all()
-        for batch_id in ids:
-            self.release(Batch(int(batch_id), ()))
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(batches)
+                .where(batches.c.worker_id == self.worker_id, batches.c.state == "claimed")
+                .values(**_RELEASED)
+            )
 
     def recover(self, *, lease: dt.timedelta, unknown: str = "resend") -> Recovery:
         """Settle the batches of dead workers (see the module docstring for the rule)."""
@@ -259,39 +283,26 @@ class DeliveryQueue:
         released = unknown_rows = requeued = 0
         with self.engine.begin() as connection:
             stale = connection.execute(
-                select(batches.c.id, batches.c.state).where(
+                select(batches.c.id, batches.c.state, batches.c.first_id, batches.c.last_id).where(
                     batches.c.worker_id.in_(dead),
                     batches.c.notice_id == self.notice_id,
-                    batches.c.state.in_(["claimed", "sending"]),
+                    batches.c.channel == self.channel,
+                    batches.c.state.in_(_UNANSWERED),
                 )
             ).all()
-            for batch_id, state in stale:
-                rows = and_(deliveries.c.batch_id == batch_id, deliveries.c.state == "claimed")
+            for batch_id, state, first, last in stale:
+                count = len(self._members(connection, first, last))
+                settle = update(batches).where(batches.c.id == batch_id)
                 if state == "claimed":
-                    released += connection.execute(
-                        update(deliveries)
-                        .where(rows)
-                        .values(state="pending", batch_id=None, attempts=deliveries.c.attempts - 1)
-                    ).rowcount
-                    final = "released"
+                    released += count
+                    connection.execute(settle.values(**_RELEASED))
+                    continue
+                unknown_rows += count
+                if unknown == "resend":
+                    requeued += count
+                    connection.execute(settle.values(**_RELEASED, resent=batches.c.resent + count))
                 else:
-                    target = "pending" if unknown == "resend" else "unknown"
-                    count = connection.execute(
-                        update(deliveries)
-                        .where(rows)
-                        .values(
-                            state=target,
-                            error="outcome unknown: the sender stopped during the request",
-                        )
-                    ).rowcount
-                    unknown_rows += count
-                    requeued += count if unknown == "resend" else 0
-                    final = "unknown"
-                connection.execute(
-                    update(batches)
-                    .where(batches.c.id == batch_id)
-                    .values(state=final, answered_at=utcnow())
-                )
+                    connection.execute(settle.values(state="unknown", answered_at=utcnow()))
             connection.execute(
                 update(workers)
                 .where(workers.c.id.in_(dead), workers.c.stopped_at.is_(None))
@@ -322,22 +333,7 @@ class DeliveryQueue:
     def counts(self) -> dict[str, int]:
         """Deliveries of this notice and channel per state."""
         with self.engine.connect() as connection:
-            rows = connection.execute(
-                select(deliveries.c.state, func.count())
-                .where(
-                    deliveries.c.notice_id == self.notice_id, deliveries.c.channel == self.channel
-                )
-                .group_by(deliveries.c.state)
-            ).all()
-        return {state: int(count) for state, count in rows}
-
-
-def _rows_of(batch: Batch, delivery_ids: list[int]) -> Any:
-    """The claimed rows of ``batch`` among ``delivery_ids`` (all of it needs no id list)."""
-    rows = deliveries.c.batch_id == batch.id
-    if len(delivery_ids) != len(batch.items):  # a part of a batch split to isolate refusals
-        rows = rows & deliveries.c.id.in_(delivery_ids)
-    return rows
+            return state_counts(connection, self.notice_id, self.channel).get(self.channel, {})
 
 
 def _alive(pid: int) -> bool:

@@ -19,13 +19,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    text,
 )
 
 metadata = MetaData()
-
-PENDING = "'pending'"  # as an SQL literal
-PENDING_CONDITION = f"state = {PENDING}"
 
 # Integer ids that are 64-bit on PostgreSQL and still "INTEGER PRIMARY KEY" (rowid) on SQLite.
 Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -70,31 +66,20 @@ deliveries = Table(
     Column("channel", String(20), nullable=False),  # "email" or "inapp"
     Column("address", String(320), nullable=True),  # the address this notice went to
     Column("address_key", String(320), nullable=True),  # lower-cased: one per notice and channel
-    # pending -> claimed -> sending -> submitted -> delivered | bounced | dropped | failed;
-    # "unknown" when a worker died after its request may have gone out.
+    # "queued": the delivery is in the state of its batch (see notifier.ledger.states), so that
+    # sending writes one row per batch, not per recipient. Its own state once it has one: failed
+    # (an invalid address, or refused), submitted (a part of a split batch), then delivered,
+    # bounced or dropped (delivery events); seen or acknowledged (in-app).
     Column("state", String(20), nullable=False),
-    Column("batch_id", Id, ForeignKey("batches.id"), nullable=True),
     Column("provider", String(20), nullable=True),
     Column("provider_message_id", String(200), nullable=True),
     Column("error", Text, nullable=True),
-    Column("attempts", Integer, nullable=False, default=0),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("submitted_at", DateTime(timezone=True), nullable=True),
     Column("final_at", DateTime(timezone=True), nullable=True),
     UniqueConstraint("notice_id", "recipient_id", "channel", name="uq_delivery"),
     UniqueConstraint("notice_id", "channel", "address_key", name="uq_delivery_address"),
 )
-# The send queue: pending deliveries only, so that a delivery leaves the index once, when it
-# is claimed, and later state changes touch no index.
-Index(
-    "ix_deliveries_pending",
-    deliveries.c.notice_id,
-    deliveries.c.channel,
-    deliveries.c.id,
-    sqlite_where=text(PENDING_CONDITION),
-    postgresql_where=text(PENDING_CONDITION),
-)
-Index("ix_deliveries_batch", deliveries.c.batch_id)
 Index("ix_deliveries_recipient", deliveries.c.recipient_id)
 
 batches = Table(
@@ -102,15 +87,29 @@ batches = Table(
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("notice_id", Id, ForeignKey("notices.id"), nullable=False),
-    Column("worker_id", Id, ForeignKey("workers.id"), nullable=False),
-    # claimed -> sending (the request may be on its way) -> accepted | rejected | released
+    # The batch is the queued deliveries of this notice and channel whose ids are in
+    # first_id..last_id; it is cut when recipients are queued. (NULL in batches written before
+    # migration 0004, whose deliveries name their batch.)
+    Column("channel", String(20), nullable=True),
+    Column("first_id", Id, nullable=True),
+    Column("last_id", Id, nullable=True),
+    Column("worker_id", Id, ForeignKey("workers.id"), nullable=True),
+    # pending -> claimed -> sending (the request may be on its way) -> accepted | rejected |
+    # partial (split to isolate refused addresses: its deliveries have their own states) |
+    # unknown (its sender died during the request; held for an operator); a batch that never
+    # left goes back to pending.
     Column("state", String(20), nullable=False),
     Column("size", Integer, nullable=False),
+    Column("provider", String(20), nullable=True),
     Column("provider_message_id", String(200), nullable=True),
-    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    # Deliveries queued again after an unknown outcome (each may have been notified twice).
+    Column("resent", Integer, nullable=False, default=0),
+    Column("claimed_at", DateTime(timezone=True), nullable=True),
     Column("sent_at", DateTime(timezone=True), nullable=True),
     Column("answered_at", DateTime(timezone=True), nullable=True),
 )
+Index("ix_batches_queue", batches.c.notice_id, batches.c.channel, batches.c.state, batches.c.id)
+Index("ix_batches_range", batches.c.notice_id, batches.c.channel, batches.c.first_id)
 
 workers = Table(
     "workers",

@@ -27,6 +27,7 @@ from notifier.notices import Notice
 from notifier.recipients import Recipient
 
 LOAD_CHUNK = 5000
+DEFAULT_BATCH = 1000  # deliveries per batch: SendGrid takes at most 1000 personalizations
 _MIGRATION_LOCK = 0x706F6C6963792D6E  # "policy-n": the advisory lock key of schema migrations
 NOTICE_CACHE_SECONDS = 5.0
 
@@ -97,18 +98,39 @@ class NoticeLedger:
             ) from None
 
     def _upgrade(self, config: Config) -> None:
-        with self.engine.begin() as connection:
-            # Workers started together would all create the tables: one migrates while the
-            # others wait for its lock, then find the schema up to date. (SQLite's driver would
-            # run the DDL outside any transaction; an immediate transaction takes the lock.)
-            if self.dialect == "postgresql":
-                connection.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK}
-                )
-            elif self.dialect == "sqlite":
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        with self.engine.connect() as connection:
+            sqlite = self.dialect == "sqlite"
+            if sqlite:
+                # SQLite alters a column by rebuilding its table, which the rows of other tables
+                # that refer to it would forbid: enforcement is off for the migration (it only
+                # changes outside a transaction), and the references are checked at its end.
+                _foreign_keys(connection, on=False)
+            try:
+                with connection.begin():
+                    self._upgrade_locked(connection, config)
+            finally:
+                if sqlite:
+                    _foreign_keys(connection, on=True)
+
+    def _upgrade_locked(self, connection: Connection, config: Config) -> None:
+        # Workers started together would all create the tables: one migrates while the
+        # others wait for its lock, then find the schema up to date. (SQLite's driver would
+        # run the DDL outside any transaction; an immediate transaction takes the lock.)
+        if self.dialect == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+        elif self.dialect == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+        if (
+            self.dialect == "sqlite"
+            and connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+        ):
+            raise LedgerError(
+                "the ledger's schema upgrade broke a reference between its tables",
+                where=_safe_url(self.engine),
+                fix="Nothing was changed. Report it with the output of PRAGMA foreign_key_check.",
+            )
 
     def close(self) -> None:
         """Release the connections."""
@@ -211,7 +233,11 @@ class NoticeLedger:
     # -- recipients ---------------------------------------------------------------------------
 
     def queue(
-        self, notice_id: int, channel: str, people: Iterable[Recipient]
+        self,
+        notice_id: int,
+        channel: str,
+        people: Iterable[Recipient],
+        batch_size: int = DEFAULT_BATCH,
     ) -> Iterator[LoadReport]:
         """Add recipients to a notice's queue for ``channel``, a chunk at a time.
 
@@ -219,20 +245,18 @@ class NoticeLedger:
         queued for the notice is counted as a duplicate and not queued again. Yields one report
         per chunk (for progress); memory stays flat whatever the number of recipients.
 
+        The queued deliveries are cut into batches of ``batch_size``, the unit of sending.
         All of it is one transaction: if the recipients cannot be read to the end (a line that
         is not UTF-8, not JSON, a failing query), nothing is queued, so that the next run, with
         the file mended or another one, does not send to the first part of this one.
         """
         source = iter(people)
         with self.engine.begin() as connection:
+            loader = ChunkLoader(connection, self.dialect)
+            loader.lock(notice_id, channel)
             while chunk := list(islice(source, LOAD_CHUNK)):
-                yield self._queue_chunk(connection, notice_id, channel, chunk)
-
-    def _queue_chunk(
-        self, connection: Connection, notice_id: int, channel: str, chunk: list[Recipient]
-    ) -> LoadReport:
-        loader = ChunkLoader(connection, self.dialect)
-        return loader.load(notice_id, channel, chunk, self._timestamp(utcnow()))
+                yield loader.load(notice_id, channel, chunk, self._timestamp(utcnow()))
+            loader.cut_batches(notice_id, channel, batch_size)
 
     def _timestamp(self, value: dt.datetime) -> Any:
         """A timestamp as this database's driver stores it for SQLAlchemy to read back."""
@@ -250,6 +274,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _foreign_keys(connection: Connection, *, on: bool) -> None:
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    connection.commit()
 
 
 def _safe_url(engine: Engine) -> str:
