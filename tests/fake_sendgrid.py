@@ -132,11 +132,12 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if self.state.keep_payloads:
                 self.state.payloads.append(payload)
+            shared = payload.get("custom_args", {})
             for person in payload["personalizations"]:
+                # As SendGrid does: a personalization's custom_args over the message's.
+                custom_args = {**shared, **person.get("custom_args", {})}
                 for to in person["to"]:
-                    self.state.accepted.append(
-                        Accepted(to["email"], dict(person.get("custom_args", {})), message_id)
-                    )
+                    self.state.accepted.append(Accepted(to["email"], custom_args, message_id))
         self._send_accepted(message_id)
 
     def _send_accepted(self, message_id: str) -> None:

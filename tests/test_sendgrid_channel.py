@@ -58,11 +58,9 @@ def test_payload_is_transactional_and_traceable(server: tuple[str, FakeState]) -
     assert payload["asm"] == {"group_id": 42}
     assert payload["mail_settings"] == {"sandbox_mode": {"enable": True}}
     assert [c["type"] for c in payload["content"]] == ["text/plain", "text/html"]
-    assert payload["personalizations"][1]["custom_args"] == {
-        "notice": "privacy/1.1",
-        "delivery": "2",
-        "batch": "7",
-    }
+    assert payload["personalizations"][1]["custom_args"] == {"delivery": "2"}
+    assert payload["custom_args"] == {"notice": "privacy/1.1", "batch": "7"}
+    assert state.accepted[1].custom_args == {"notice": "privacy/1.1", "batch": "7", "delivery": "2"}
     assert payload["from"] == {"email": "privacy@craftai.example", "name": "CraftAI Platform"}
 
 
