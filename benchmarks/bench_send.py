@@ -42,7 +42,7 @@ def bare_pass(path: Path) -> int:
     payloads = 0
     for number, person in enumerate(read_recipients(path)):
         if address_problem(person.email) is None:
-            pending.append(Outgoing(number, person.email, person.user_id, None))
+            pending.append(Outgoing(number, person.email))
         if len(pending) == BATCH:
             channel.payload(pending, Batch(number, ()), NOTICE, content)
             payloads += 1

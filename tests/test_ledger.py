@@ -86,7 +86,7 @@ def test_claim_submit_and_proof(ledger: NoticeLedger) -> None:
     queue = DeliveryQueue(ledger, ledger.notice_id("privacy/1.1"), "email")
     batch = queue.claim()
     assert batch is not None and len(batch.items) == 1000
-    assert batch.items[0].address == "user0@example.com" and batch.items[0].user_id == "0"
+    assert batch.items[0].address == "user0@example.com"
     queue.mark_sending(batch)
     ids = [item.delivery_id for item in batch.items]
     queue.mark_submitted(batch, ids[:-1], provider="sendgrid", message_id="msg-1")

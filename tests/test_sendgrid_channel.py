@@ -40,7 +40,7 @@ def batch(count: int, bad: tuple[int, ...] = ()) -> Batch:
     return Batch(
         7,
         tuple(
-            Outgoing(i, f"bad{i}@example.com" if i in bad else f"user{i}@example.com", str(i), None)
+            Outgoing(i, f"bad{i}@example.com" if i in bad else f"user{i}@example.com")
             for i in range(1, count + 1)
         ),
     )

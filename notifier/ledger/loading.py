@@ -46,7 +46,7 @@ _QUEUE = (
 
 # Loaders of one notice and channel take turns (SQLite's writers always do), so that the ids a
 # load queues come after every batch already cut for that notice and channel.
-_LOCK = "SELECT pg_advisory_xact_lock(hashtext(%s), %s)"
+_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('queue ' || %s, %s))"
 # The deliveries queued after the last batch cut, in id order, numbered into batches. ("+ 0":
 # read them as a range of the primary key, not through an index on the notice, which would read
 # all of the notice's deliveries and sort them.)
@@ -133,7 +133,10 @@ class ChunkLoader:
             self._run(cursor, _UPSERT_RECIPIENTS.format(now=self._marker), (now,))
             queued = self._queue(cursor, notice_id, channel, now, valid=True)
             invalid = self._queue(cursor, notice_id, channel, now, valid=False)
-            cursor.execute("DELETE FROM staged_recipients")
+            # PostgreSQL: TRUNCATE, not DELETE, which would leave the rows dead in the table
+            # (no vacuum visits temporary tables) for every later chunk to read through.
+            empty = "TRUNCATE" if self.dialect == "postgresql" else "DELETE FROM"
+            cursor.execute(f"{empty} staged_recipients")
         finally:
             cursor.close()
         duplicates = len(chunk) - queued - invalid

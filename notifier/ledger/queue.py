@@ -37,8 +37,7 @@ from notifier.ledger.store import NoticeLedger, new_id, utcnow
 # ("+ 0": read the range of the primary key, not the notice's index, which would read every
 # delivery of the notice and sort them.)
 _MEMBERS = (
-    "SELECT d.id, d.address, r.user_id, r.locale FROM deliveries d "
-    "JOIN recipients r ON r.id = d.recipient_id "
+    "SELECT d.id, d.address FROM deliveries d "
     "WHERE d.id BETWEEN {m} AND {m} AND d.notice_id + 0 = {m} AND d.channel = {m} "
     f"AND d.state = '{QUEUED}' ORDER BY d.id"
 )
@@ -58,8 +57,6 @@ class Outgoing(NamedTuple):
 
     delivery_id: int
     address: str
-    user_id: str | None
-    locale: str | None
 
 
 @dataclass(frozen=True)
