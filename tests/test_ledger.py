@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import Future
 from importlib import resources
@@ -58,6 +59,12 @@ def people(count: int, start: int = 0) -> list[Recipient]:
     return [Recipient(f"user{i}@example.com", str(i)) for i in range(start, start + count)]
 
 
+def assert_proof_agrees(ledger: NoticeLedger, queue: DeliveryQueue) -> None:
+    """The proof's state of each delivery (SQL) and the counts per state agree."""
+    proved = Counter(row.state for row in proof_rows(ledger, notice="privacy/1.1"))
+    assert dict(proved) == queue.counts()
+
+
 def test_notice_is_stored_once(ledger: NoticeLedger) -> None:
     assert ledger.save_notice(NOTICE) == ledger.save_notice(NOTICE)
     assert ledger.load_notice("privacy/1.1") == NOTICE
@@ -92,6 +99,7 @@ def test_claim_submit_and_proof(ledger: NoticeLedger) -> None:
     queue.mark_submitted(batch, ids[:-1], provider="sendgrid", message_id="msg-1")
     queue.mark_failed(batch, ids[-1:], "SendGrid 400: Does not contain a valid address.")
     assert queue.counts() == {"submitted": 999, "failed": 1, "pending": 1500}
+    assert_proof_agrees(ledger, queue)
     report = notice_report(ledger, "privacy/1.1")
     assert report.batches == {"partial": 1, "pending": 2}
     assert report.failures[0].address == "user999@example.com"
@@ -203,6 +211,7 @@ def test_hold_keeps_unknown_outcomes_for_review(ledger: NoticeLedger) -> None:
     survivor = DeliveryQueue(ledger, notice_id, "email")
     survivor.recover(lease=dt.timedelta(minutes=10), unknown="hold")
     assert survivor.counts() == {"unknown": 10}
+    assert_proof_agrees(ledger, survivor)
     report = notice_report(ledger, "privacy/1.1")
     assert report.failure_count == 10 and report.batches == {"unknown": 1}
     assert report.failures[0].error.startswith("outcome unknown")
@@ -298,6 +307,7 @@ def test_migration_0004_queues_what_was_waiting_and_settles_claims(ledger_url: s
     batch = queue.claim()
     assert batch is not None and [item.delivery_id for item in batch.items] == [3, 4, 6]
     queue.mark_submitted(batch, [3, 4, 6], provider="sendgrid", message_id="m9")
+    assert_proof_agrees(ledger, queue)
     rows = {row.user_id: row for row in proof_rows(ledger, notice="privacy/1.1")}
     assert (rows["1"].state, rows["1"].provider_message_id) == ("submitted", "m1")
     assert (rows["2"].state, rows["2"].provider_message_id) == ("delivered", "m1")
@@ -358,6 +368,7 @@ def test_answers_and_claims_share_one_transaction(ledger: NoticeLedger) -> None:
     with ledger.engine.connect() as connection:
         states = connection.execute(select(batches.c.state).order_by(batches.c.id)).scalars()
         assert states.all() == ["sending", "pending", "pending"]
+    assert_proof_agrees(ledger, queue)
 
 
 def test_an_answer_recorded_twice_is_counted_once(ledger: NoticeLedger) -> None:

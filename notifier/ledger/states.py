@@ -96,7 +96,8 @@ def state_column(delivery: Any = deliveries, batch: Any = batches) -> ColumnElem
     """The delivery's state as SQL, ``batch`` being its covering batch (outer-joined)."""
     from_batch = case(
         *((batch.c.state == state, value) for state, value in _FROM_BATCH.items()),
-        else_="pending",
+        (batch.c.state.is_(None), "pending"),
+        else_="unknown",  # as delivery_state() says
     )
     return case((delivery.c.state == QUEUED, from_batch), else_=delivery.c.state)
 
