@@ -186,7 +186,13 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("sendgrid.sandbox", bool, False, "Validate requests without sending any e-mail."),
     Option("sendgrid.timeout", float, 30.0, "Seconds to wait for SendGrid's answer.", _positive),
-    Option("sendgrid.batch_size", int, 1000, "Recipients per request (at most 1000).", _batch_size),
+    Option(
+        "sendgrid.batch_size",
+        int,
+        1000,
+        "Recipients per request (at most 1000), fixed for them when they are queued.",
+        _batch_size,
+    ),
     Option("sendgrid.threads", int, 4, "Requests in flight at once.", _positive),
     Option(
         "sendgrid.max_retries",
