@@ -22,7 +22,7 @@ from notifier.channels.render import Sender
 from notifier.ledger.loading import _CUT_BATCHES, LoadReport
 from notifier.ledger.proof import notice_report, proof_rows
 from notifier.ledger.queue import _MEMBERS, DeliveryQueue
-from notifier.ledger.schema import batches, workers
+from notifier.ledger.schema import batches, deliveries, recipients, workers
 from notifier.ledger.store import NoticeLedger
 from notifier.notices import Notice
 from notifier.recipients import Recipient
@@ -86,6 +86,20 @@ def test_queue_deduplicates_and_records_invalid_addresses(ledger: NoticeLedger) 
     with ledger.engine.connect() as connection:
         sizes = connection.execute(select(batches.c.size)).scalars().all()
     assert sizes == [1000] * 12
+
+
+def test_empty_values_are_stored_as_none(ledger: NoticeLedger) -> None:
+    load(ledger, [Recipient("a@example.com"), Recipient("b@example.com", "7", locale="fr")])
+    load(ledger, [Recipient("b@example.com", "7")])  # a later file without the locale keeps it
+    with ledger.engine.connect() as connection:
+        rows = connection.execute(
+            select(recipients.c.user_key, recipients.c.user_id, recipients.c.locale).order_by(
+                recipients.c.id
+            )
+        ).all()
+        errors = connection.execute(select(deliveries.c.error)).scalars().all()
+    assert [tuple(row) for row in rows] == [("email:a@example.com", None, None), ("7", "7", "fr")]
+    assert errors == [None, None]
 
 
 def test_claim_submit_and_proof(ledger: NoticeLedger) -> None:
