@@ -16,6 +16,7 @@ from sqlalchemy import Connection, and_, case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from notifier.ledger.schema import batches, deliveries
+from notifier.webhook import FINAL_STATES
 
 QUEUED = "queued"
 
@@ -27,6 +28,9 @@ _FROM_BATCH = {
     "accepted": "submitted",
     "unknown": "unknown",
 }
+
+
+_EVENT_STATES = tuple(sorted(set(FINAL_STATES.values())))  # states that delivery events give
 
 
 def delivery_state(batch_state: str | None) -> str:
@@ -84,10 +88,12 @@ def join_batch(delivery: Any = deliveries, batch: Any = batches) -> ColumnElemen
 
 def sent_by_batch(delivery: Any = deliveries, batch: Any = batches) -> ColumnElement[bool]:
     """Whether the delivery went out in its accepted batch, whose message id and time are its
-    own (also once delivery events have given it a state of its own)."""
+    own (also once delivery events have given it a state of its own). Not so for a delivery in
+    the batch's range that was never one of its members: an invalid address, or one held as
+    unknown by migration 0004."""
     return and_(
         delivery.c.provider_message_id.is_(None),
-        delivery.c.state != "failed",
+        delivery.c.state.in_((QUEUED, *_EVENT_STATES)),
         batch.c.state == "accepted",
     )
 
