@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, insert, select, update
 
+from notifier.ledger.loading import driver_cursor, parameter_marker
 from notifier.ledger.schema import batches, deliveries, workers
 from notifier.ledger.states import QUEUED, state_counts
 from notifier.ledger.store import NoticeLedger, new_id, utcnow
@@ -175,13 +176,10 @@ class DeliveryQueue:
         ).first()
 
     def _members(self, connection: Connection, first: int, last: int) -> tuple[Outgoing, ...]:
-        marker = "?" if self.ledger.dialect == "sqlite" else "%s"
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(_MEMBERS.format(m=marker), (first, last, self.notice_id, self.channel))
+        statement = _MEMBERS.format(m=parameter_marker(self.ledger.dialect))
+        with driver_cursor(connection) as cursor:
+            cursor.execute(statement, (first, last, self.notice_id, self.channel))
             return tuple(map(Outgoing._make, cursor.fetchall()))
-        finally:
-            cursor.close()
 
     def mark_sending(self, batch: Batch) -> None:
         """Commit that the request is about to go out (after this, a crash means 'unknown')."""
