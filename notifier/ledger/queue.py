@@ -30,7 +30,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from notifier.ledger.loading import driver_cursor, parameter_marker
 from notifier.ledger.schema import batches, deliveries, workers
-from notifier.ledger.states import QUEUED, state_counts
+from notifier.ledger.states import QUEUED, queued_in_batch, state_counts
 from notifier.ledger.store import NoticeLedger, new_id, utcnow
 
 # The deliveries of a batch that follow it. Read with the driver's cursor: a batch is a
@@ -278,15 +278,14 @@ class DeliveryQueue:
         released = unknown_rows = requeued = 0
         with self.engine.begin() as connection:
             stale = connection.execute(
-                select(batches.c.id, batches.c.state, batches.c.first_id, batches.c.last_id).where(
+                select(batches.c.id, batches.c.state, queued_in_batch()).where(
                     batches.c.worker_id.in_(dead),
                     batches.c.notice_id == self.notice_id,
                     batches.c.channel == self.channel,
                     batches.c.state.in_(_UNANSWERED),
                 )
             ).all()
-            for batch_id, state, first, last in stale:
-                count = len(self._members(connection, first, last))
+            for batch_id, state, count in stale:
                 settle = update(batches).where(batches.c.id == batch_id)
                 if state == "claimed":
                     released += count
