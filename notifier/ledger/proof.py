@@ -103,32 +103,24 @@ def notice_report(ledger: NoticeLedger, key: str) -> NoticeReport:
 
 def _failures(connection: Any, notice_id: int) -> list[Failure]:
     """The first failures: deliveries failed on their own, and those of held batches."""
-    columns = (
-        deliveries.c.id,
-        deliveries.c.channel,
-        deliveries.c.address,
-        recipients.c.user_id,
-        deliveries.c.error,
-        deliveries.c.state,
-    )
-    own = (
-        select(*columns)
-        .join(recipients, recipients.c.id == deliveries.c.recipient_id)
-        .where(deliveries.c.notice_id == notice_id, deliveries.c.state.in_(_FAILED))
-        .order_by(deliveries.c.id)
-        .limit(FAILURES_SHOWN)
-    )
-    held = (
-        select(*columns)
-        .join(recipients, recipients.c.id == deliveries.c.recipient_id)
-        .join(batches, in_range())
-        .where(
-            batches.c.notice_id == notice_id,
-            batches.c.state == "unknown",
-            deliveries.c.state == QUEUED,
+    first = (
+        select(
+            deliveries.c.id,
+            deliveries.c.channel,
+            deliveries.c.address,
+            recipients.c.user_id,
+            deliveries.c.error,
+            deliveries.c.state,
         )
+        .join(recipients, recipients.c.id == deliveries.c.recipient_id)
         .order_by(deliveries.c.id)
         .limit(FAILURES_SHOWN)
+    )
+    own = first.where(deliveries.c.notice_id == notice_id, deliveries.c.state.in_(_FAILED))
+    held = first.join(batches, in_range()).where(
+        batches.c.notice_id == notice_id,
+        batches.c.state == "unknown",
+        deliveries.c.state == QUEUED,
     )
     rows = sorted([*connection.execute(own), *connection.execute(held)], key=lambda r: r[0])
     return [
