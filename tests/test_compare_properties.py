@@ -6,7 +6,7 @@ import textwrap
 from collections import Counter
 from dataclasses import dataclass
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from notifier import compare
@@ -113,6 +113,9 @@ def test_every_word_of_both_versions_is_accounted_for(old: list[Part], new: list
 @given(DOCUMENT, st.data())
 def test_an_edit_is_never_reported_as_no_change(parts: list[Part], data: st.DataObject) -> None:
     old = render(parts, style=0)
+    # A new sentence: the classifier rates text the policy already holds elsewhere as editorial
+    # (a repeat), and the words can spell "We sell data." by chance.
+    assume("We sell data." not in " ".join(old.split()))
     index = data.draw(st.integers(min_value=0, max_value=len(parts) - 1))
     edited = list(parts)
     edited[index] = Part(
