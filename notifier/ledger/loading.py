@@ -1,10 +1,11 @@
 """Loading a chunk of recipients into a notice's queue, set-wise.
 
 A chunk is first written to a temporary table (PostgreSQL: ``COPY``; SQLite: one
-``executemany``), then three statements do the work for the whole chunk: add or refresh the
+``executemany``), then set-wise statements do the work for the whole chunk: add or refresh the
 recipients, queue a delivery for each valid address, record a failed delivery for each invalid
-one. Row by row, PostgreSQL costs a round trip per statement and a million recipients take
-minutes; set-wise, the database's time is the index work alone.
+one (PostgreSQL: one statement; SQLite: three). Row by row, PostgreSQL costs a round trip per
+statement and a million recipients take minutes; set-wise, the database's time is the index
+work alone.
 
 Duplicates resolve as a reader of the file expects: the first row of a user or address wins
 (the chunk keeps file order in ``position``), and a user or address already queued for the
@@ -45,6 +46,22 @@ _QUEUE = (
     "WHERE s.problem {valid} '' ORDER BY s.position ON CONFLICT DO NOTHING"
 )
 
+# PostgreSQL does it in one statement: the deliveries join the recipients the upsert returns,
+# not the recipients table, which the planner (its statistics as old as the load) would scan
+# whole for every chunk, a million rows for the last chunks of a million.
+_LOAD_POSTGRESQL = (
+    "WITH r AS (" + _UPSERT_RECIPIENTS.format(now="%(now)s") + " RETURNING id, user_key), "
+    "q AS (INSERT INTO deliveries (notice_id, recipient_id, channel, address, address_key, "
+    "state, error, created_at, final_at) "
+    "SELECT %(notice)s, r.id, %(channel)s, s.address, s.address_key, "
+    "CASE WHEN s.problem = '' THEN 'queued' ELSE 'failed' END, "
+    "'invalid address: ' || NULLIF(s.problem, ''), %(now)s, "
+    "CASE WHEN s.problem = '' THEN NULL ELSE %(now)s END "
+    "FROM staged_recipients s JOIN r ON r.user_key = s.user_key "
+    "ORDER BY s.position ON CONFLICT DO NOTHING RETURNING state) "
+    "SELECT COUNT(*) FILTER (WHERE state = 'queued'), COUNT(*) FILTER (WHERE state = 'failed') "
+    "FROM q"
+)
 
 # Loaders of one notice and channel take turns (SQLite's writers always do), so that the ids a
 # load queues come after every batch already cut for that notice and channel.
@@ -141,9 +158,7 @@ class ChunkLoader:
         with driver_cursor(self.connection) as cursor:
             cursor.execute(_CREATE)
             self._stage(cursor, rows)
-            self._run(cursor, _UPSERT_RECIPIENTS.format(now=self._marker), (now,))
-            queued = self._queue(cursor, notice_id, channel, now, valid=True)
-            invalid = self._queue(cursor, notice_id, channel, now, valid=False)
+            queued, invalid = self._insert(cursor, notice_id, channel, now)
             # PostgreSQL: TRUNCATE, not DELETE, which would leave the rows dead in the table
             # (no vacuum visits temporary tables) for every later chunk to read through.
             empty = "TRUNCATE" if self.dialect == "postgresql" else "DELETE FROM"
@@ -163,6 +178,16 @@ class ChunkLoader:
             return
         markers = ", ".join("?" * len(_COLUMNS.split(", ")))
         cursor.executemany(f"INSERT INTO staged_recipients ({_COLUMNS}) VALUES ({markers})", rows)
+
+    def _insert(self, cursor: Any, notice_id: int, channel: str, now: Any) -> tuple[int, int]:
+        """Add the staged recipients and queue their deliveries: (queued, invalid)."""
+        if self.dialect == "postgresql":
+            cursor.execute(_LOAD_POSTGRESQL, {"notice": notice_id, "channel": channel, "now": now})
+            queued, invalid = cursor.fetchone()
+            return int(queued), int(invalid)
+        self._run(cursor, _UPSERT_RECIPIENTS.format(now="?"), (now,))
+        queued = self._queue(cursor, notice_id, channel, now, valid=True)
+        return queued, self._queue(cursor, notice_id, channel, now, valid=False)
 
     def _queue(self, cursor: Any, notice_id: int, channel: str, now: Any, *, valid: bool) -> int:
         marker = self._marker
