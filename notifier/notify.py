@@ -23,7 +23,7 @@ from notifier.sending import (
     SendOptions,
     SendReport,
     deliver,
-    queue_recipients,
+    stage_recipients,
 )
 from notifier.workspace import HistoryView, read_history
 
@@ -193,15 +193,15 @@ def send(
     report = SendReport(prepared.notice.key, channel.name)
     with open_ledger(prepared.settings) as ledger:
         notice_id = ledger.save_notice(prepared.notice)
-        try:
-            report.loaded = queue_recipients(
-                ledger, notice_id, people, progress, options.stream, options.batch_size
-            )
-        except UsageError as exc:
-            fix = exc.fix.rstrip()
-            fix += ("" if not fix or fix.endswith(".") else ".") + " Nothing was queued or sent."
-            raise UsageError(exc.what, where=exc.where, fix=fix.lstrip()) from None
-        deliver(ledger, prepared.notice, content, channel, options, report, progress)
+        with ledger.intake(notice_id, options.stream, options.batch_size) as intake:
+            try:
+                stage_recipients(intake, people, progress)
+            except UsageError as exc:
+                fix = exc.fix.rstrip()
+                stop = "" if not fix or fix.endswith(".") else "."
+                fix += stop + " Nothing was queued or sent."
+                raise UsageError(exc.what, where=exc.where, fix=fix.lstrip()) from None
+            deliver(ledger, prepared.notice, content, channel, options, report, progress, intake)
     return report
 
 

@@ -9,18 +9,23 @@ threads; the ledger is written by one.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from typing import Any
 
 from notifier.channels.base import BatchOutcome, Channel, StopSendingError
 from notifier.channels.render import EmailContent
-from notifier.ledger.loading import LoadReport
+from notifier.ledger.loading import LoadReport, RecipientIntake
 from notifier.ledger.queue import Batch, DeliveryQueue, Recovery
 from notifier.ledger.store import DEFAULT_BATCH, NoticeLedger
 from notifier.notices import EMAIL, Notice
 from notifier.recipients import Recipient
+
+# With nothing on its way, how long the loop waits for the queueing thread to cut batches.
+_IDLE_WAIT = 0.05
 
 Progress = Callable[[str, int, int | None], None]  # (phase, done, total)
 
@@ -64,6 +69,15 @@ class SendReport:
         )
 
 
+def stage_recipients(
+    intake: RecipientIntake, people: Iterable[Recipient], progress: Progress | None = None
+) -> None:
+    """Read every recipient into ``intake`` (nothing is queued if reading fails)."""
+    for read in intake.stage(people):
+        if progress:
+            progress("queue", read, None)
+
+
 def queue_recipients(
     ledger: NoticeLedger,
     notice_id: int,
@@ -73,12 +87,13 @@ def queue_recipients(
     batch_size: int = DEFAULT_BATCH,
 ) -> LoadReport:
     """Add recipients to the e-mail queue (``stream``) of a notice, in batches of
-    ``batch_size`` (the recipients of one request)."""
+    ``batch_size`` (the recipients of one request), all before returning. (``notifier send``
+    queues while it sends: see :func:`deliver`.)"""
     total = LoadReport()
-    for chunk in ledger.queue(notice_id, stream, people, batch_size):
-        total = total + chunk
-        if progress:
-            progress("queue", total.read, None)
+    with ledger.intake(notice_id, stream, batch_size) as intake:
+        stage_recipients(intake, people, progress)
+        while not intake.done:
+            total = total + intake.queue_next()
     return total
 
 
@@ -90,14 +105,20 @@ def deliver(
     options: SendOptions,
     report: SendReport,
     progress: Progress | None = None,
+    intake: RecipientIntake | None = None,
 ) -> None:
-    """Deliver every pending e-mail of ``notice`` through ``channel``, recording each answer."""
+    """Deliver every pending e-mail of ``notice`` through ``channel``, recording each answer.
+
+    With ``intake`` (recipients staged, not yet queued), its chunks are queued while the first
+    batches are on their way: the database queues while the threads build and send requests.
+    """
     queue = DeliveryQueue(ledger, ledger.notice_id(notice.key), options.stream)
     start = time.perf_counter()
     try:
         report.recovery = queue.recover(lease=options.lease, unknown=options.unknown)
-        total = queue.counts().get("pending", 0)
-        _run(queue, notice, content, channel, options, report, total, progress)
+        pending = queue.counts().get("pending", 0)
+        loop = _SendLoop(queue, notice, content, channel, options, report, progress, intake)
+        loop.run(pending)
     except KeyboardInterrupt:
         report.stopped = "interrupted"
         raise
@@ -107,53 +128,135 @@ def deliver(
         report.seconds = time.perf_counter() - start
 
 
-def _run(
-    queue: DeliveryQueue,
-    notice: Notice,
-    content: EmailContent,
-    channel: Channel,
-    options: SendOptions,
-    report: SendReport,
-    total: int,
-    progress: Progress | None,
-) -> None:
-    threads = max(1, options.threads)
-    in_flight: dict[Future[BatchOutcome], Batch] = {}
-    answered: list[tuple[Batch, Future[BatchOutcome]]] = []
-    last_beat = time.monotonic()
-    done = 0
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        try:
-            while True:
-                # One transaction records the answers just in and claims the next batches; the
-                # claims are committed (as "sending") before their requests leave.
-                with queue.transaction():
-                    for batch, future in answered:
-                        done += _record(queue, batch, future, channel, report)
-                    claimed = _claim(queue, threads - len(in_flight), options, report)
-                answered = []  # only once committed: Ctrl-C before that records them below
-                if progress and done:
-                    progress("send", done, total)
-                for batch in claimed:
-                    in_flight[pool.submit(channel.send, batch, notice, content)] = batch
-                if not in_flight:
-                    return
-                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                answered = [(in_flight.pop(future), future) for future in finished]
-                if time.monotonic() - last_beat > options.heartbeat_every:
-                    queue.heartbeat()
-                    last_beat = time.monotonic()
-        except KeyboardInterrupt:
-            report.stopped = "interrupted"
-            # Record what is known, and let the requests on their way finish and be recorded.
-            for batch, future in answered + [(b, f) for f, b in in_flight.items()]:
-                _record(queue, batch, future, channel, report)
-            raise
+@dataclass
+class _SendLoop:
+    """One thread records answers, claims batches and queues recipients; a pool sends.
+
+    Queueing a chunk overlaps sending: on SQLite the loop queues a chunk while the pool sends
+    (SQLite's writers take turns, and one thread taking turns with itself never waits); on
+    PostgreSQL a thread of its own queues chunk after chunk, as fast as the server can.
+    """
+
+    queue: DeliveryQueue
+    notice: Notice
+    content: EmailContent
+    channel: Channel
+    options: SendOptions
+    report: SendReport
+    progress: Progress | None
+    intake: RecipientIntake | None
+    in_flight: dict[Future[BatchOutcome], Batch] = field(default_factory=dict)
+    answered: list[tuple[Batch, Future[BatchOutcome]]] = field(default_factory=list)
+    claimed: int = 0  # batches claimed by this run
+    backlog: int = 0  # batches pending before this run, about
+    halt: threading.Event = field(default_factory=threading.Event)
+
+    def run(self, pending: int) -> None:
+        """Send until nothing is pending, nothing is left to queue and every answer is in."""
+        threads = max(1, self.options.threads)
+        self.backlog = -(-pending // max(1, self.options.batch_size))
+        last_beat = time.monotonic()
+        done = 0
+        with ThreadPoolExecutor(threads) as pool, ThreadPoolExecutor(1) as queueing:
+            background = self._queue_in_background(queueing)
+            try:
+                while True:
+                    done += self._record_and_claim(pool, threads)
+                    self._show(done, pending)
+                    if not self._step(threads, background):
+                        return
+                    if time.monotonic() - last_beat > self.options.heartbeat_every:
+                        self.queue.heartbeat()
+                        last_beat = time.monotonic()
+            except BaseException as exc:
+                self.halt.set()  # the queueing thread stops after its chunk
+                if isinstance(exc, KeyboardInterrupt):
+                    self.report.stopped = "interrupted"
+                self._record_all()
+                raise
+
+    def _step(self, threads: int, background: Future[None] | None) -> bool:
+        """Queue a chunk or wait for answers; False when all is done."""
+        if background is None and self._queueing() and self._short(threads):
+            # While the database queues a chunk, the threads send what they have.
+            self.report.loaded = self.report.loaded + self._intake().queue_next()
+            self.answered = self._finished(None, block=False)
+        elif self.in_flight or (background is not None and not background.done()):
+            self.answered = self._finished(background, block=True)
+        else:
+            if background is not None:
+                background.result()  # raises what stopped it
+            return False
+        if background is not None and background.done():
+            background.result()
+        return True
+
+    def _short(self, threads: int) -> bool:
+        """Fewer batches are waiting than threads (the pool would soon run out of work)."""
+        waiting = self.backlog + self._intake().batches_cut - self.claimed
+        return waiting < threads or not self.in_flight
+
+    def _queue_in_background(self, queueing: ThreadPoolExecutor) -> Future[None] | None:
+        if self.intake is None or self.intake.dialect != "postgresql":
+            return None
+        return queueing.submit(self._queue_all)
+
+    def _queue_all(self) -> None:
+        while self._queueing() and not self.halt.is_set():
+            self.report.loaded = self.report.loaded + self._intake().queue_next()
+
+    def _record_all(self) -> None:
+        """Record what is known, and let the requests on their way finish and be recorded
+        (after Ctrl-C or an error), so that a batch that was sent is not sent again."""
+        for batch, future in self.answered + [(b, f) for f, b in self.in_flight.items()]:
+            _record(self.queue, batch, future, self.channel, self.report)
+
+    def _record_and_claim(self, pool: ThreadPoolExecutor, threads: int) -> int:
+        """Record the answers just in and claim the next batches, in one transaction (the
+        claims are committed as "sending" before their requests leave); then send them."""
+        done = 0
+        with self.queue.transaction():
+            for batch, future in self.answered:
+                done += _record(self.queue, batch, future, self.channel, self.report)
+            claimed = _claim(self.queue, threads - len(self.in_flight), self.report)
+        self.answered = []  # only once committed: Ctrl-C before that records them
+        self.claimed += len(claimed)
+        for batch in claimed:
+            future = pool.submit(self.channel.send, batch, self.notice, self.content)
+            self.in_flight[future] = batch
+        return done
+
+    def _finished(
+        self, background: Future[None] | None, *, block: bool
+    ) -> list[tuple[Batch, Future[BatchOutcome]]]:
+        """The requests answered: those done now, or with ``block`` the first to finish (with
+        nothing on its way, a moment's wait: the queueing thread is cutting batches)."""
+        others: set[Future[None]] = {background} if background is not None else set()
+        if not block:
+            finished = [future for future in self.in_flight if future.done()]
+        elif self.in_flight:
+            watched: set[Future[Any]] = {*self.in_flight, *others}
+            done, _ = wait(watched, return_when=FIRST_COMPLETED)
+            finished = [future for future in self.in_flight if future in done]
+        else:
+            wait(others, timeout=_IDLE_WAIT)
+            finished = []
+        return [(self.in_flight.pop(future), future) for future in finished]
+
+    def _queueing(self) -> bool:
+        return self.intake is not None and not self.intake.done and self.report.stopped is None
+
+    def _intake(self) -> RecipientIntake:
+        assert self.intake is not None
+        return self.intake
+
+    def _show(self, done: int, pending: int) -> None:
+        if self.progress and done:
+            expected = self.intake.expected if self.intake else 0
+            self.progress("send", done, pending + expected)
 
 
-def _claim(
-    queue: DeliveryQueue, room: int, options: SendOptions, report: SendReport
-) -> list[Batch]:
+def _claim(queue: DeliveryQueue, room: int, report: SendReport) -> list[Batch]:
     claimed: list[Batch] = []
     while len(claimed) < room and report.stopped is None:
         batch = queue.claim(sending=True)

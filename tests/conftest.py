@@ -16,6 +16,8 @@ from typing import Any
 import git
 import pytest
 
+from notifier.ledger.store import NoticeLedger
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -191,6 +193,14 @@ def ledger_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     _drop_ledger(POSTGRES_URL)
     yield POSTGRES_URL
     _drop_ledger(POSTGRES_URL)
+
+
+@pytest.fixture
+def ledger(ledger_url: str) -> Iterator[NoticeLedger]:
+    """A ledger on each database, schema up to date."""
+    opened = NoticeLedger.open(ledger_url)
+    yield opened
+    opened.close()
 
 
 CHROMIUM = Path("/usr/bin/chromium")

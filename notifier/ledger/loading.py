@@ -1,21 +1,25 @@
-"""Loading a chunk of recipients into a notice's queue, set-wise.
+"""Queueing a notice's recipients, set-wise, while the first ones are already being sent.
 
-A chunk is first written to a temporary table (PostgreSQL: ``COPY``; SQLite: one
-``executemany``), then set-wise statements do the work for the whole chunk: add or refresh the
-recipients, queue a delivery for each valid address, record a failed delivery for each invalid
-one (PostgreSQL: one statement; SQLite: three). Row by row, PostgreSQL costs a round trip per
-statement and a million recipients take minutes; set-wise, the database's time is the index
-work alone.
+The recipients are first read to the end into a temporary table (PostgreSQL: ``COPY``; SQLite:
+``executemany``): a file that cannot be read to the end (a line that is not UTF-8, a failing
+query) queues nothing. Then they are queued a chunk at a time, each chunk one transaction of a
+few set-wise statements (add or refresh the recipients, queue a delivery for each valid address,
+record a failed one for each invalid address, cut the new deliveries into batches), so that the
+sender can claim the first batches while the database queues the next chunks. Row by row,
+PostgreSQL costs a round trip per statement and a million recipients take minutes; set-wise,
+the database's time is the index work alone.
 
 Duplicates resolve as a reader of the file expects: the first row of a user or address wins
-(the chunk keeps file order in ``position``), and a user or address already queued for the
+(the staged rows keep file order in ``position``), and a user or address already queued for the
 notice is skipped (``ON CONFLICT DO NOTHING``), counted as a duplicate.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import Connection
@@ -23,17 +27,19 @@ from sqlalchemy import Connection
 from notifier.notices import ADDRESSED_CHANNELS
 from notifier.recipients import Recipient, address_key, address_problem
 
+# Recipients per chunk: the unit of de-duplication in Python and of a queueing transaction.
+LOAD_CHUNK = 2000
 _COLUMNS = "position, user_key, user_id, email, locale, address, address_key, problem"
+_DROP = "DROP TABLE IF EXISTS staged_recipients"
 _CREATE = (
-    "CREATE TEMPORARY TABLE IF NOT EXISTS staged_recipients (position INTEGER NOT NULL, "
+    "CREATE TEMPORARY TABLE staged_recipients (position INTEGER PRIMARY KEY, "
     "user_key VARCHAR(330) NOT NULL, user_id VARCHAR(200), email VARCHAR(320), "
     "locale VARCHAR(35), address VARCHAR(320), address_key VARCHAR(320), problem TEXT)"
 )
-# "WHERE true": SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT to parse it.
 _UPSERT_RECIPIENTS = (
     "INSERT INTO recipients (user_key, user_id, email, locale, first_seen_at) "
     "SELECT user_key, NULLIF(user_id, ''), email, NULLIF(locale, ''), {now} "
-    "FROM staged_recipients WHERE true "
+    "FROM staged_recipients WHERE position >= {first} AND position < {end} "
     "ORDER BY position ON CONFLICT (user_key) DO UPDATE SET "
     "email = COALESCE(excluded.email, recipients.email), "
     "locale = COALESCE(excluded.locale, recipients.locale)"
@@ -43,14 +49,17 @@ _QUEUE = (
     "error, created_at, final_at) "
     "SELECT {notice}, r.id, {channel}, s.address, s.address_key, '{state}', {error}, {now}, "
     "{final} FROM staged_recipients s JOIN recipients r ON r.user_key = s.user_key "
-    "WHERE s.problem {valid} '' ORDER BY s.position ON CONFLICT DO NOTHING"
+    "WHERE s.position >= {first} AND s.position < {end} AND s.problem {valid} '' "
+    "ORDER BY s.position ON CONFLICT DO NOTHING"
 )
 
 # PostgreSQL does it in one statement: the deliveries join the recipients the upsert returns,
 # not the recipients table, which the planner (its statistics as old as the load) would scan
 # whole for every chunk, a million rows for the last chunks of a million.
 _LOAD_POSTGRESQL = (
-    "WITH r AS (" + _UPSERT_RECIPIENTS.format(now="%(now)s") + " RETURNING id, user_key), "
+    "WITH r AS ("
+    + _UPSERT_RECIPIENTS.format(now="%(now)s", first="%(first)s", end="%(end)s")
+    + " RETURNING id, user_key), "
     "q AS (INSERT INTO deliveries (notice_id, recipient_id, channel, address, address_key, "
     "state, error, created_at, final_at) "
     "SELECT %(notice)s, r.id, %(channel)s, s.address, s.address_key, "
@@ -58,6 +67,7 @@ _LOAD_POSTGRESQL = (
     "'invalid address: ' || NULLIF(s.problem, ''), %(now)s, "
     "CASE WHEN s.problem = '' THEN NULL ELSE %(now)s END "
     "FROM staged_recipients s JOIN r ON r.user_key = s.user_key "
+    "WHERE s.position >= %(first)s AND s.position < %(end)s "
     "ORDER BY s.position ON CONFLICT DO NOTHING RETURNING state) "
     "SELECT COUNT(*) FILTER (WHERE state = 'queued'), COUNT(*) FILTER (WHERE state = 'failed') "
     "FROM q"
@@ -66,17 +76,23 @@ _LOAD_POSTGRESQL = (
 # Loaders of one notice and channel take turns (SQLite's writers always do), so that the ids a
 # load queues come after every batch already cut for that notice and channel.
 _LOCK = "SELECT pg_advisory_xact_lock(hashtextextended('queue ' || %s, %s))"
-# The deliveries queued after the last batch cut, in id order, numbered into batches. ("+ 0":
-# read them as a range of the primary key, not through an index on the notice, which would read
-# all of the notice's deliveries and sort them.)
+# The deliveries queued after the last batch cut, in id order, numbered into batches. They are
+# read as a range of the primary key, its bounds given as values: PostgreSQL, its statistics as
+# old as the load, would otherwise read the whole table for every chunk ("+ 0": SQLite would
+# read all of the notice's deliveries through the index on the notice, and sort them). Until
+# the last chunk is queued, only full batches are cut ({whole}: "HAVING COUNT(*) = size"); the
+# rest waits for the next chunk.
+_CUT_RANGE = (
+    "SELECT (SELECT COALESCE(MAX(b.last_id), 0) FROM batches b "
+    "WHERE b.notice_id = {m} AND b.channel = {m}), (SELECT COALESCE(MAX(id), 0) FROM deliveries)"
+)
 _CUT_BATCHES = (
     "INSERT INTO batches (notice_id, channel, first_id, last_id, size, state, resent) "
     "SELECT {m}, {m}, MIN(id), MAX(id), COUNT(*), 'pending', 0 FROM ("
     "SELECT d.id, (ROW_NUMBER() OVER (ORDER BY d.id) - 1) / {m} AS number FROM deliveries d "
-    "WHERE d.id > (SELECT COALESCE(MAX(b.last_id), 0) FROM batches b "
-    "WHERE b.notice_id = {m} AND b.channel = {m}) "
+    "WHERE d.id > {m} AND d.id <= {m} "
     "AND d.notice_id + 0 = {m} AND d.channel = {m} AND d.state = 'queued'"
-    ") AS queued GROUP BY number ORDER BY number"
+    ") AS queued GROUP BY number {whole} ORDER BY number"
 )
 
 
@@ -125,46 +141,101 @@ def parameter_marker(dialect: str) -> str:
     return "?" if dialect == "sqlite" else "%s"
 
 
-class ChunkLoader:
-    """Loads chunks on one connection of a ledger (``dialect``: ``sqlite`` or ``postgresql``)."""
+@dataclass(frozen=True)
+class _StagedChunk:
+    first: int  # positions first..end-1
+    end: int
+    read: int  # rows of the file, duplicates of a user in the chunk included
+    valid: int  # staged rows with a valid address
 
-    def __init__(self, connection: Connection, dialect: str) -> None:
+
+class RecipientIntake:
+    """The recipients of one notice and channel, read to the end, then queued chunk by chunk.
+
+    Holds its own connection (the staged rows are in a temporary table of its session): use it
+    as a context manager. ``stage`` reads everything; ``queue_next`` queues the next chunk and
+    commits it; ``done`` says when every chunk is queued.
+    """
+
+    def __init__(
+        self,
+        connection: Connection,
+        notice_id: int,
+        channel: str,
+        batch_size: int,
+        clock: Callable[[], Any],
+    ) -> None:
         self.connection = connection
-        self.dialect = dialect
+        self.dialect = connection.dialect.name
+        self.notice_id = notice_id
+        self.channel = channel
+        self.batch_size = batch_size
+        self.clock = clock  # now, as the driver stores it
+        self.batches_cut = 0
+        self._chunks: list[_StagedChunk] = []
+        self._next = 0
+        self._queued = 0
 
-    def lock(self, notice_id: int, channel: str) -> None:
-        """Wait for any other load of this notice and channel to finish (PostgreSQL; SQLite's
-        writers take turns anyway)."""
-        if self.dialect != "postgresql":
-            return
-        with driver_cursor(self.connection) as cursor:
-            cursor.execute(_LOCK, (channel, notice_id))
+    def __enter__(self) -> RecipientIntake:
+        return self
 
-    def cut_batches(self, notice_id: int, channel: str, size: int) -> int:
-        """Cut the deliveries queued since the last batch into batches of ``size``; how many."""
-        statement = _CUT_BATCHES.format(m=self._marker)
-        parameters = (notice_id, channel, size, notice_id, channel, notice_id, channel)
-        with driver_cursor(self.connection) as cursor:
-            return self._run(cursor, statement, parameters)
+    def __exit__(self, *exc: object) -> None:
+        self.connection.close()  # the temporary table goes with the session
 
-    def load(self, notice_id: int, channel: str, chunk: list[Recipient], now: Any) -> LoadReport:
-        """Queue ``chunk`` for ``notice_id`` on ``channel``; ``now`` as the driver stores it."""
-        first: dict[str, Recipient] = {}
-        for person in chunk:
-            first.setdefault(person.user_key, person)
-        rows = [
-            stage_row(position, person, channel) for position, person in enumerate(first.values())
-        ]
-        with driver_cursor(self.connection) as cursor:
+    @property
+    def done(self) -> bool:
+        """Every staged chunk is queued (or nothing was staged)."""
+        return self._next >= len(self._chunks)
+
+    @property
+    def expected(self) -> int:
+        """Deliveries this intake queues: those of the chunks queued so far, and the valid
+        staged rows of the others (an upper bound: some may turn out to be duplicates)."""
+        return self._queued + sum(chunk.valid for chunk in self._chunks[self._next :])
+
+    def stage(self, people: Iterable[Recipient]) -> Iterator[int]:
+        """Read ``people`` to the end into the temporary table, yielding how many were read so
+        far after each chunk. Raises what reading raises, with nothing staged or queued."""
+        self._chunks, self._next = [], 0
+        source = iter(people)
+        read = 0
+        with self.connection.begin(), driver_cursor(self.connection) as cursor:
+            cursor.execute(_DROP)
             cursor.execute(_CREATE)
-            self._stage(cursor, rows)
-            queued, invalid = self._insert(cursor, notice_id, channel, now)
-            # PostgreSQL: TRUNCATE, not DELETE, which would leave the rows dead in the table
-            # (no vacuum visits temporary tables) for every later chunk to read through.
-            empty = "TRUNCATE" if self.dialect == "postgresql" else "DELETE FROM"
-            cursor.execute(f"{empty} staged_recipients")
-        duplicates = len(chunk) - queued - invalid
-        return LoadReport(len(chunk), queued, duplicates, invalid)
+            chunks: list[_StagedChunk] = []
+            while chunk := list(islice(source, LOAD_CHUNK)):
+                chunks.append(self._stage_chunk(cursor, len(chunks) * LOAD_CHUNK, chunk))
+                read += len(chunk)
+                yield read
+        self._chunks = chunks
+
+    def queue_next(self) -> LoadReport:
+        """Queue the next staged chunk and cut its batches, in one committed transaction."""
+        chunk = self._chunks[self._next]
+        last = self._next == len(self._chunks) - 1
+        with self.connection.begin(), driver_cursor(self.connection) as cursor:
+            if self.dialect == "postgresql":
+                # Loaders of one notice and channel take turns (SQLite's writers always do),
+                # so that the ids a load queues come after every batch already cut for them.
+                cursor.execute(_LOCK, (self.channel, self.notice_id))
+            queued, invalid = self._insert(cursor, chunk.first, chunk.end, self.clock())
+            cut = self._cut(cursor, whole_only=not last)
+        self._next += 1
+        self._queued += queued
+        self.batches_cut += cut
+        return LoadReport(chunk.read, queued, chunk.read - queued - invalid, invalid)
+
+    def _stage_chunk(self, cursor: Any, first: int, chunk: list[Recipient]) -> _StagedChunk:
+        by_user: dict[str, Recipient] = {}
+        for person in chunk:
+            by_user.setdefault(person.user_key, person)
+        rows = [
+            stage_row(first + offset, person, self.channel)
+            for offset, person in enumerate(by_user.values())
+        ]
+        self._stage(cursor, rows)
+        valid = sum(1 for row in rows if not row[-1])
+        return _StagedChunk(first, first + len(rows), len(chunk), valid)
 
     @property
     def _marker(self) -> str:
@@ -179,17 +250,20 @@ class ChunkLoader:
         markers = ", ".join("?" * len(_COLUMNS.split(", ")))
         cursor.executemany(f"INSERT INTO staged_recipients ({_COLUMNS}) VALUES ({markers})", rows)
 
-    def _insert(self, cursor: Any, notice_id: int, channel: str, now: Any) -> tuple[int, int]:
-        """Add the staged recipients and queue their deliveries: (queued, invalid)."""
+    def _insert(self, cursor: Any, first: int, end: int, now: Any) -> tuple[int, int]:
+        """Add the staged recipients of positions first..end-1 and queue their deliveries:
+        (queued, invalid)."""
         if self.dialect == "postgresql":
-            cursor.execute(_LOAD_POSTGRESQL, {"notice": notice_id, "channel": channel, "now": now})
+            values = {"notice": self.notice_id, "channel": self.channel, "now": now}
+            cursor.execute(_LOAD_POSTGRESQL, {**values, "first": first, "end": end})
             queued, invalid = cursor.fetchone()
             return int(queued), int(invalid)
-        self._run(cursor, _UPSERT_RECIPIENTS.format(now="?"), (now,))
-        queued = self._queue(cursor, notice_id, channel, now, valid=True)
-        return queued, self._queue(cursor, notice_id, channel, now, valid=False)
+        upsert = _UPSERT_RECIPIENTS.format(now="?", first="?", end="?")
+        self._run(cursor, upsert, (now, first, end))
+        queued = self._queue(cursor, first, end, now, valid=True)
+        return queued, self._queue(cursor, first, end, now, valid=False)
 
-    def _queue(self, cursor: Any, notice_id: int, channel: str, now: Any, *, valid: bool) -> int:
+    def _queue(self, cursor: Any, first: int, end: int, now: Any, *, valid: bool) -> int:
         marker = self._marker
         statement = _QUEUE.format(
             notice=marker,
@@ -198,10 +272,23 @@ class ChunkLoader:
             error="NULL" if valid else "'invalid address: ' || s.problem",
             now=marker,
             final="NULL" if valid else marker,
+            first=marker,
+            end=marker,
             valid="=" if valid else "<>",
         )
-        parameters = (notice_id, channel, now) if valid else (notice_id, channel, now, now)
-        return self._run(cursor, statement, parameters)
+        stamps = (now,) if valid else (now, now)
+        return self._run(cursor, statement, (self.notice_id, self.channel, *stamps, first, end))
+
+    def _cut(self, cursor: Any, *, whole_only: bool) -> int:
+        """Cut the deliveries queued since the last batch into batches; how many."""
+        marker = self._marker
+        notice, channel, size = self.notice_id, self.channel, self.batch_size
+        cursor.execute(_CUT_RANGE.format(m=marker), (notice, channel))
+        after, upto = cursor.fetchone()
+        whole = f"HAVING COUNT(*) = {marker}" if whole_only else ""
+        statement = _CUT_BATCHES.format(m=marker, whole=whole)
+        parameters = (notice, channel, size, after, upto, notice, channel)
+        return self._run(cursor, statement, parameters + ((size,) if whole_only else ()))
 
     @staticmethod
     def _run(cursor: Any, statement: str, parameters: tuple[Any, ...]) -> int:

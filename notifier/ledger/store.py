@@ -9,9 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Iterable, Iterator
 from importlib import resources
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +19,10 @@ from sqlalchemy import Connection, Engine, create_engine, event, insert, select,
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, SQLAlchemyError
 
 from notifier.errors import NotifierError, UsageError
-from notifier.ledger.loading import ChunkLoader, LoadReport
+from notifier.ledger.loading import RecipientIntake
 from notifier.ledger.schema import deliveries, notices
 from notifier.notices import Notice
-from notifier.recipients import Recipient
 
-LOAD_CHUNK = 5000
 DEFAULT_BATCH = 1000  # deliveries per batch: SendGrid takes at most 1000 personalizations
 _MIGRATION_LOCK = 0x706F6C6963792D6E  # "policy-n": the advisory lock key of schema migrations
 NOTICE_CACHE_SECONDS = 5.0
@@ -232,31 +228,27 @@ class NoticeLedger:
 
     # -- recipients ---------------------------------------------------------------------------
 
-    def queue(
-        self,
-        notice_id: int,
-        channel: str,
-        people: Iterable[Recipient],
-        batch_size: int = DEFAULT_BATCH,
-    ) -> Iterator[LoadReport]:
-        """Add recipients to a notice's queue for ``channel``, a chunk at a time.
+    def intake(
+        self, notice_id: int, channel: str, batch_size: int = DEFAULT_BATCH
+    ) -> RecipientIntake:
+        """Recipients for a notice's queue on ``channel``: read them all with ``stage``, then
+        queue them a chunk at a time with ``queue_next`` (see :mod:`notifier.ledger.loading`).
 
         Invalid addresses are recorded as ``failed`` with the reason; an address or user already
-        queued for the notice is counted as a duplicate and not queued again. Yields one report
-        per chunk (for progress); memory stays flat whatever the number of recipients.
-
-        The queued deliveries are cut into batches of ``batch_size``, the unit of sending.
-        All of it is one transaction: if the recipients cannot be read to the end (a line that
-        is not UTF-8, not JSON, a failing query), nothing is queued, so that the next run, with
-        the file mended or another one, does not send to the first part of this one.
+        queued for the notice is counted as a duplicate and not queued again. The queued
+        deliveries are cut into batches of ``batch_size``, the unit of sending. If the
+        recipients cannot be read to the end (a line that is not UTF-8, not JSON, a failing
+        query), nothing is queued, so that the next run, with the file mended or another one,
+        does not send to the first part of this one. Memory stays flat whatever the number of
+        recipients.
         """
-        source = iter(people)
-        with self.engine.begin() as connection:
-            loader = ChunkLoader(connection, self.dialect)
-            loader.lock(notice_id, channel)
-            while chunk := list(islice(source, LOAD_CHUNK)):
-                yield loader.load(notice_id, channel, chunk, self._timestamp(utcnow()))
-            loader.cut_batches(notice_id, channel, batch_size)
+        return RecipientIntake(
+            self.engine.connect(),
+            notice_id,
+            channel,
+            batch_size,
+            lambda: self._timestamp(utcnow()),
+        )
 
     def _timestamp(self, value: dt.datetime) -> Any:
         """A timestamp as this database's driver stores it for SQLAlchemy to read back."""
