@@ -244,6 +244,17 @@ def test_migrations_build_the_schema_the_code_declares(ledger: NoticeLedger) -> 
     assert differences == []
 
 
+def test_the_head_revision_is_the_last_migration(ledger: NoticeLedger) -> None:
+    """A ledger at HEAD_REVISION is opened without loading Alembic: it must be the head."""
+    from alembic.script import ScriptDirectory
+
+    from notifier.ledger.migrations import HEAD_REVISION
+    from notifier.ledger.store import _alembic_config
+
+    assert ScriptDirectory.from_config(_alembic_config()).get_heads() == [HEAD_REVISION]
+    assert ledger._revision() == HEAD_REVISION
+
+
 def test_sending_reads_deliveries_by_ranges_of_their_key(tmp_path: Path) -> None:
     """SQLite's plans (PostgreSQL chooses by table statistics): a batch's deliveries, and the
     counts of queued ones, are read as ranges of the primary key, never by scanning the notice's

@@ -11,17 +11,19 @@ import json
 import time
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, insert, inspect, select, text
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, SQLAlchemyError
 
 from notifier.errors import NotifierError, UsageError
 from notifier.ledger.loading import RecipientIntake
+from notifier.ledger.migrations import HEAD_REVISION
 from notifier.ledger.schema import deliveries, notices
 from notifier.notices import Notice
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 DEFAULT_BATCH = 1000  # deliveries per batch: SendGrid takes at most 1000 personalizations
 _MIGRATION_LOCK = 0x706F6C6963792D6E  # "policy-n": the advisory lock key of schema migrations
@@ -79,19 +81,24 @@ class NoticeLedger:
         return ledger
 
     def migrate(self) -> None:
-        """Bring the schema to the latest migration."""
-        config = Config()
-        config.set_main_option(
-            "script_location", str(resources.files("notifier.ledger").joinpath("migrations"))
-        )
+        """Bring the schema to the latest migration (one query when it is there already:
+        Alembic, a third of a second to load, is only needed to change it)."""
         try:
-            self._upgrade(config)
+            if self._revision() != HEAD_REVISION:
+                self._upgrade(_alembic_config())
         except (OperationalError, DatabaseError) as exc:
             raise LedgerError(
                 "cannot open the ledger database",
                 where=_safe_url(self.engine),
                 fix=f"Check that it is reachable, writable and a ledger ({exc.orig}).",
             ) from None
+
+    def _revision(self) -> str | None:
+        """The schema's migration, None for an empty database."""
+        with self.engine.connect() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                return None
+            return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
     def _upgrade(self, config: Config) -> None:
         with self.engine.connect() as connection:
@@ -116,6 +123,8 @@ class NoticeLedger:
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         elif self.dialect == "sqlite":
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+        from alembic import command
+
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
         if (
@@ -255,6 +264,15 @@ class NoticeLedger:
         dialect = self.engine.dialect
         processor = deliveries.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
         return processor(value) if processor else value
+
+
+def _alembic_config() -> Config:
+    from alembic.config import Config
+
+    config = Config()
+    location = resources.files("notifier.ledger").joinpath("migrations")
+    config.set_main_option("script_location", str(location))
+    return config
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
