@@ -76,3 +76,15 @@ def test_sending_starts_before_the_last_chunk_is_queued(
     assert report.batches == len(crowd) // 500 == len(channel.queued_at_send)
     assert min(channel.queued_at_send) < len(crowd), "the first batches left during queueing"
     assert len(list((tmp_path / "outbox").rglob("*.eml"))) == len(crowd)
+
+
+def test_the_staged_rows_go_when_the_intake_closes(ledger: NoticeLedger) -> None:
+    """The intake's connection goes back to the pool: its temporary table must not stay."""
+    load(ledger, people(10))
+    catalog = (
+        "SELECT name FROM sqlite_temp_master"
+        if ledger.dialect == "sqlite"
+        else "SELECT tablename FROM pg_tables"  # every session's temporary tables too
+    )
+    with ledger.engine.connect() as connection:
+        assert "staged_recipients" not in connection.exec_driver_sql(catalog).scalars().all()

@@ -179,8 +179,15 @@ class RecipientIntake:
     def __enter__(self) -> RecipientIntake:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.connection.close()  # the temporary table goes with the session
+    def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
+        # The connection goes back to the pool: its session, and the temporary table with it,
+        # would live on. After an error the session is discarded instead of cleaned.
+        if error is None:
+            with self.connection.begin():
+                self.connection.exec_driver_sql(_DROP)
+        else:
+            self.connection.invalidate()
+        self.connection.close()
 
     @property
     def done(self) -> bool:
