@@ -57,7 +57,7 @@ class SendProgress:
         if not self.progress:
             return
         if phase not in self.tasks:
-            label = "Queueing recipients" if phase == "queue" else "Sending"
+            label = "Reading recipients" if phase == "queue" else "Sending"
             self.tasks[phase] = self.progress.add_task(label, total=total)
         self.progress.update(self.tasks[phase], completed=done, total=total)
 

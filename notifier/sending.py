@@ -1,9 +1,10 @@
-"""``notifier send``: queue a notice's recipients in the ledger, then deliver them in batches.
+"""``notifier send``: read a notice's recipients, queue them in the ledger, deliver them in batches.
 
 Resumable: everything is recorded in the ledger as it happens, so after a crash, a kill or
 Ctrl-C, running the same command again finishes the job (see :mod:`notifier.ledger.queue` for
 what happens to a batch that was on its way when the process died). Requests run on a few
-threads; the ledger is written by one.
+threads; one thread records their answers and claims batches, and the recipients are queued,
+chunk by chunk, while the first batches are sent (see :class:`_SendLoop`).
 """
 
 from __future__ import annotations
@@ -133,8 +134,10 @@ class _SendLoop:
     """One thread records answers, claims batches and queues recipients; a pool sends.
 
     Queueing a chunk overlaps sending: on SQLite the loop queues a chunk while the pool sends
-    (SQLite's writers take turns, and one thread taking turns with itself never waits); on
-    PostgreSQL a thread of its own queues chunk after chunk, as fast as the server can.
+    (SQLite's writers take turns, and one thread taking turns with itself never waits; a
+    queueing thread of its own measured no faster there, its chunks and the loop's claims
+    waiting for each other at the one write lock); on PostgreSQL a thread of its own queues
+    chunk after chunk, as fast as the server can.
     """
 
     queue: DeliveryQueue
