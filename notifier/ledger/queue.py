@@ -43,6 +43,20 @@ _MEMBERS = (
     f"AND d.state = '{QUEUED}' ORDER BY d.id"
 )
 _UNANSWERED = ("claimed", "sending")
+# The two statements of every batch sent, through the driver: the SQL layer's cost per statement
+# (building, caching, binding) was as much as the database's.
+_PICK = (
+    "UPDATE batches SET state = {m}, worker_id = {m}, claimed_at = {m}, sent_at = {m} "
+    "WHERE id = (SELECT id FROM batches WHERE notice_id = {m} AND channel = {m} "
+    "AND state = 'pending' ORDER BY id LIMIT 1{lock}) AND state = 'pending' "
+    "RETURNING id, first_id, last_id"
+)
+_ACCEPTED = (
+    "UPDATE batches SET state = 'accepted', provider = {m}, provider_message_id = {m}, "
+    "answered_at = {m} WHERE id = {m} AND state IN ("
+    + ", ".join(f"'{state}'" for state in _UNANSWERED)
+    + ")"
+)
 # A batch that never left goes back to the queue as it was.
 _RELEASED: dict[str, Any] = {
     "state": "pending",
@@ -151,29 +165,15 @@ class DeliveryQueue:
         return None
 
     def _pick(self, connection: Connection, sending: bool, now: dt.datetime) -> Any:
-        pending = (
-            select(batches.c.id)
-            .where(
-                batches.c.notice_id == self.notice_id,
-                batches.c.channel == self.channel,
-                batches.c.state == "pending",
-            )
-            .order_by(batches.c.id)
-            .limit(1)
-        )
-        if self.ledger.dialect == "postgresql":
-            pending = pending.with_for_update(skip_locked=True)
-        return connection.execute(
-            update(batches)
-            .where(batches.c.id == pending.scalar_subquery(), batches.c.state == "pending")
-            .values(
-                state="sending" if sending else "claimed",
-                worker_id=self.worker_id,
-                claimed_at=now,
-                sent_at=now if sending else None,
-            )
-            .returning(batches.c.id, batches.c.first_id, batches.c.last_id)
-        ).first()
+        dialect = self.ledger.dialect
+        lock = " FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else ""
+        statement = _PICK.format(m=parameter_marker(dialect), lock=lock)
+        stamp = self.ledger.driver_timestamp(now)
+        state = "sending" if sending else "claimed"
+        parameters = (state, self.worker_id, stamp, stamp if sending else None)
+        with driver_cursor(connection) as cursor:
+            cursor.execute(statement, (*parameters, self.notice_id, self.channel))
+            return cursor.fetchone()
 
     def _members(self, connection: Connection, first: int, last: int) -> tuple[Outgoing, ...]:
         statement = _MEMBERS.format(m=parameter_marker(self.ledger.dialect))
@@ -198,17 +198,11 @@ class DeliveryQueue:
         now = utcnow()
         with self._begin() as connection:
             if len(delivery_ids) == len(batch.items):  # the whole batch: one row to write
-                changed = connection.execute(
-                    update(batches)
-                    .where(batches.c.id == batch.id, batches.c.state.in_(_UNANSWERED))
-                    .values(
-                        state="accepted",
-                        provider=provider,
-                        provider_message_id=message_id,
-                        answered_at=now,
-                    )
-                ).rowcount
-                return len(batch.items) if changed else 0
+                statement = _ACCEPTED.format(m=parameter_marker(self.ledger.dialect))
+                stamp = self.ledger.driver_timestamp(now)
+                with driver_cursor(connection) as cursor:
+                    cursor.execute(statement, (provider, message_id, stamp, batch.id))
+                    return len(batch.items) if cursor.rowcount else 0
             # A part of a batch split to isolate refused addresses: its deliveries get their
             # own state and message id.
             changed = connection.execute(

@@ -256,11 +256,12 @@ class NoticeLedger:
             notice_id,
             channel,
             batch_size,
-            lambda: self._timestamp(utcnow()),
+            lambda: self.driver_timestamp(utcnow()),
         )
 
-    def _timestamp(self, value: dt.datetime) -> Any:
-        """A timestamp as this database's driver stores it for SQLAlchemy to read back."""
+    def driver_timestamp(self, value: dt.datetime) -> Any:
+        """A timestamp as this database's driver stores it for SQLAlchemy to read back (for
+        the statements that bypass the SQL layer)."""
         dialect = self.engine.dialect
         processor = deliveries.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
         return processor(value) if processor else value
