@@ -164,9 +164,11 @@ class _SendLoop:
             background = self._queue_in_background(queueing)
             try:
                 while True:
+                    # Asked before claiming: once queueing has ended, a claim sees every batch.
+                    queued_all = background is None or background.done()
                     done += self._record_and_claim(pool, threads)
                     self._show(done, pending)
-                    if not self._step(threads, background):
+                    if not self._step(threads, background, queued_all):
                         return
                     if time.monotonic() - last_beat > self.options.heartbeat_every:
                         self.queue.heartbeat()
@@ -178,20 +180,18 @@ class _SendLoop:
                 self._record_all()
                 raise
 
-    def _step(self, threads: int, background: Future[None] | None) -> bool:
+    def _step(self, threads: int, background: Future[None] | None, queued_all: bool) -> bool:
         """Queue a chunk or wait for answers; False when all is done."""
+        if background is not None and background.done():
+            background.result()  # raises what stopped it
         if background is None and self._queueing() and self._short(threads):
             # While the database queues a chunk, the threads send what they have.
             self.report.loaded = self.report.loaded + self._intake().queue_next()
             self.answered = self._finished(None, block=False)
-        elif self.in_flight or (background is not None and not background.done()):
+        elif self.in_flight or not queued_all:
             self.answered = self._finished(background, block=True)
         else:
-            if background is not None:
-                background.result()  # raises what stopped it
             return False
-        if background is not None and background.done():
-            background.result()
         return True
 
     def _short(self, threads: int) -> bool:
@@ -234,7 +234,10 @@ class _SendLoop:
     ) -> list[tuple[Batch, Future[BatchOutcome]]]:
         """The requests answered: those done now, or with ``block`` the first to finish (with
         nothing on its way, a moment's wait: the queueing thread is cutting batches)."""
-        others: set[Future[None]] = {background} if background is not None else set()
+        # The queueing thread's end wakes the loop too (its last batches are cut), once.
+        others: set[Future[None]] = set()
+        if background is not None and not background.done():
+            others.add(background)
         if not block:
             finished = [future for future in self.in_flight if future.done()]
         elif self.in_flight:
