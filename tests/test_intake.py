@@ -68,9 +68,11 @@ def test_sending_starts_before_the_last_chunk_is_queued(
         with ledger.engine.connect() as connection:
             staged = connection.execute(select(func.count()).select_from(deliveries)).scalar_one()
         assert staged == 0, "staging queues nothing"
+        assert intake.expected == len(crowd), "what the progress bar expects to send"
         deliver(
             ledger, NOTICE, render_email(NOTICE, SENDER), channel, options, report, None, intake
         )
+        assert intake.done and intake.expected == len(crowd)
     assert report.loaded == LoadReport(read=len(crowd), queued=len(crowd))
     assert report.states == {"submitted": len(crowd)}
     assert report.batches == len(crowd) // 500 == len(channel.queued_at_send)

@@ -175,6 +175,7 @@ class RecipientIntake:
         self._chunks: list[_StagedChunk] = []
         self._next = 0
         self._queued = 0
+        self._valid_left = 0  # valid staged rows of the chunks not yet queued
 
     def __enter__(self) -> RecipientIntake:
         return self
@@ -198,12 +199,12 @@ class RecipientIntake:
     def expected(self) -> int:
         """Deliveries this intake queues: those of the chunks queued so far, and the valid
         staged rows of the others (an upper bound: some may turn out to be duplicates)."""
-        return self._queued + sum(chunk.valid for chunk in self._chunks[self._next :])
+        return self._queued + self._valid_left
 
     def stage(self, people: Iterable[Recipient]) -> Iterator[int]:
         """Read ``people`` to the end into the temporary table, yielding how many were read so
         far after each chunk. Raises what reading raises, with nothing staged or queued."""
-        self._chunks, self._next = [], 0
+        self._chunks, self._next, self._valid_left = [], 0, 0
         source = iter(people)
         read = 0
         with self.connection.begin(), driver_cursor(self.connection) as cursor:
@@ -215,6 +216,7 @@ class RecipientIntake:
                 read += len(chunk)
                 yield read
         self._chunks = chunks
+        self._valid_left = sum(chunk.valid for chunk in chunks)
 
     def queue_next(self) -> LoadReport:
         """Queue the next staged chunk and cut its batches, in one committed transaction."""
@@ -229,6 +231,7 @@ class RecipientIntake:
             cut = self._cut(cursor, whole_only=not last)
         self._next += 1
         self._queued += queued
+        self._valid_left -= chunk.valid
         self.batches_cut += cut
         return LoadReport(chunk.read, queued, chunk.read - queued - invalid, invalid)
 
