@@ -21,12 +21,6 @@ from notifier.errors import NotifierError
 SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature"
 TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp"
 REPLAY_WINDOW = 300  # seconds
-FINAL_STATES = {
-    "delivered": "delivered",
-    "bounce": "bounced",
-    "dropped": "dropped",
-    "blocked": "bounced",
-}
 
 
 class WebhookRejected(NotifierError):  # noqa: N818 - reads as what happened to the request

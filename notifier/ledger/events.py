@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy import select, update
 
 from notifier.ledger.schema import deliveries, events, notices
+from notifier.ledger.states import FINAL_STATES
 from notifier.ledger.store import NoticeLedger, utcnow
-from notifier.webhook import FINAL_STATES, DeliveryEvent
+from notifier.webhook import DeliveryEvent
 
 # A final state is not undone by an event that arrives late (SendGrid does not keep order),
 # except that a bounce reported after "delivered" wins: the mailbox refused it after all.

@@ -16,7 +16,6 @@ from sqlalchemy import Connection, and_, case, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from notifier.ledger.schema import batches, deliveries
-from notifier.webhook import FINAL_STATES
 
 QUEUED = "queued"
 
@@ -30,13 +29,20 @@ _FROM_BATCH = {
 }
 
 
+# What a delivery event makes of a delivery's state (the others leave it as it is).
+FINAL_STATES = {
+    "delivered": "delivered",
+    "bounce": "bounced",
+    "dropped": "dropped",
+    "blocked": "bounced",
+}
 _EVENT_STATES = tuple(sorted(set(FINAL_STATES.values())))  # states that delivery events give
 
 
 def delivery_state(batch_state: str | None) -> str:
     """The state of a queued delivery whose batch is in ``batch_state``."""
     if batch_state is None:
-        return "pending"  # not cut into a batch yet: only inside the transaction that queues it
+        return "pending"  # not cut into a batch yet: the rest of a chunk, cut with the next one
     return _FROM_BATCH.get(batch_state, "unknown")
 
 
