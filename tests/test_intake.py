@@ -41,6 +41,22 @@ def test_batches_stay_whole_across_chunks(ledger: NoticeLedger) -> None:
     assert all(last < first for (_, last), (first, _) in itertools.pairwise(ranges))
 
 
+def test_a_run_stopped_during_queueing_leaves_no_delivery_uncut(ledger: NoticeLedger) -> None:
+    """A run stopped after its first chunk leaves the rest of that chunk queued but not cut into
+    a batch; the next run cuts it, even with an empty list."""
+    notice_id = ledger.save_notice(NOTICE)
+    with ledger.intake(notice_id, "email", 300) as intake:
+        stage_recipients(intake, people(LOAD_CHUNK + 100))
+        intake.queue_next()  # then the run stops
+    with ledger.intake(notice_id, "email", 300) as intake:
+        stage_recipients(intake, [])
+        while not intake.done:
+            assert intake.queue_next() == LoadReport()
+    with ledger.engine.connect() as connection:
+        sizes = connection.execute(select(batches.c.size).order_by(batches.c.id)).scalars().all()
+    assert sizes == [300] * (LOAD_CHUNK // 300) + [LOAD_CHUNK % 300]
+
+
 class WatchingChannel(OutboxChannel):
     """The outbox, noting how many deliveries were queued when each batch left."""
 

@@ -192,7 +192,7 @@ class RecipientIntake:
 
     @property
     def done(self) -> bool:
-        """Every staged chunk is queued (or nothing was staged)."""
+        """Every staged chunk is queued (or nothing was staged yet)."""
         return self._next >= len(self._chunks)
 
     @property
@@ -215,6 +215,10 @@ class RecipientIntake:
                 chunks.append(self._stage_chunk(cursor, len(chunks) * LOAD_CHUNK, chunk))
                 read += len(chunk)
                 yield read
+        if not chunks:
+            # An empty list still has a last chunk: its cut takes the deliveries that a stopped
+            # run queued but left uncut (the rest of its last chunk).
+            chunks.append(_StagedChunk(0, 0, 0, 0))
         self._chunks = chunks
         self._valid_left = sum(chunk.valid for chunk in chunks)
 
