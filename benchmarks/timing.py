@@ -20,15 +20,43 @@ class Timing:
         return statistics.median(self.runs)
 
 
-def measure(name: str, action: Callable[[], object], repeat: int) -> Timing:
-    """Run ``action`` ``repeat`` times (after one warm-up) and keep each duration."""
+def measure(
+    name: str,
+    action: Callable[[], object],
+    repeat: int,
+    setup: Callable[[], object] = lambda: None,
+) -> Timing:
+    """Run ``action`` ``repeat`` times (after one warm-up) and keep each duration; ``setup``
+    runs before each, untimed."""
+    setup()
     action()
     runs = []
     for _ in range(repeat):
+        setup()
         start = time.perf_counter()
         action()
         runs.append(time.perf_counter() - start)
     return Timing(name, runs)
+
+
+def measure_alternating(
+    candidates: dict[str, Callable[[], object]],
+    repeat: int,
+    setup: Callable[[], object] = lambda: None,
+) -> list[Timing]:
+    """Like :func:`measure` for several candidates, their runs taking turns, so that a slow
+    spell of a shared machine falls on all of them rather than on one."""
+    runs: dict[str, list[float]] = {name: [] for name in candidates}
+    for action in candidates.values():
+        setup()
+        action()
+    for _ in range(repeat):
+        for name, action in candidates.items():
+            setup()
+            start = time.perf_counter()
+            action()
+            runs[name].append(time.perf_counter() - start)
+    return [Timing(name, found) for name, found in runs.items()]
 
 
 def report(ours: Timing, baseline: Timing) -> str:
