@@ -13,21 +13,16 @@ from typing import Any, NoReturn
 import click
 
 from notifier import __version__
+from notifier.command_options import (
+    lazy_recipients,
+    recipient_options,
+    recipient_source,
+    today_option,
+)
 from notifier.errors import NotifierError
 
 FORMATS_CHECK = click.Choice(["text", "markdown", "json"])
 FORMATS_DATA = click.Choice(["text", "json"])
-
-
-def _today(value: str | None) -> dt.date:
-    from notifier import clock
-
-    if value is None:
-        return clock.today()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,7 +53,7 @@ def check(repo: Path, base: str | None, fmt: str, today: str | None) -> None:
     from notifier import reports
     from notifier.check import check_repository
 
-    report = check_repository(repo, base=base, today=_today(today))
+    report = check_repository(repo, base=base, today=today_option(today))
     if fmt == "json":
         click.echo(reports.to_json(report.to_dict()), nl=False)
     else:
@@ -81,7 +76,7 @@ def history(repo: Path, doc: str | None, ref: str | None, fmt: str, today: str |
     view = read_history(repo, ref=ref)
     doc_id = resolve_document(view, doc, Path.cwd()) if doc else None
     render = reports.history_json if fmt == "json" else reports.history_text
-    click.echo(render(view.history, _today(today), doc_id), nl=False)
+    click.echo(render(view.history, today_option(today), doc_id), nl=False)
     sys.exit(1 if view.history.problems else 0)
 
 
@@ -193,7 +188,7 @@ def send(
     from notifier import delivery_reports, notify, reports
     from notifier.sending import SendOptions
 
-    people = _recipients(recipients_path, recipients_sql, source_url)
+    people = recipient_source(recipients_path, recipients_sql, source_url)
     prepared = notify.prepare(repo, notice)
     if dry_run:
         result = notify.dry_run(prepared, people)
@@ -214,29 +209,6 @@ def send(
     with delivery_reports.SendProgress(enabled=fmt == "text" and sys.stderr.isatty()) as progress:
         report = notify.send(prepared, people, target, options, progress.update)
     _finish(fmt, delivery_reports.send_text, delivery_reports.send_dict, report)
-
-
-def _recipients(path: Path | None, query: str | None, source_url: str | None) -> Any:
-    from notifier.errors import UsageError
-    from notifier.recipients import query_recipients, read_recipients
-
-    if path and query:
-        raise UsageError(
-            "both --recipients and --recipients-sql given",
-            where="send",
-            fix="Use one source of recipients.",
-        )
-    if path:
-        return read_recipients(path)
-    if query:
-        if not source_url:
-            raise UsageError(
-                "--recipients-sql needs --source-url",
-                where="send",
-                fix="Give the SQLAlchemy URL of the application's database.",
-            )
-        return query_recipients(source_url, query)
-    return iter(())
 
 
 @cli.command()
@@ -325,38 +297,6 @@ def serve(repo: Path, host: str, port: int) -> None:
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=True)
 
 
-def recipient_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """The channel and recipient options of ``release`` and ``daily``."""
-    options = [
-        click.option(
-            "--channel",
-            type=click.Choice(["outbox", "sendgrid"]),
-            default="outbox",
-            show_default=True,
-        ),
-        click.option(
-            "--recipients",
-            "recipients_path",
-            type=click.Path(path_type=Path),
-            help="CSV or JSONL file of recipients (default with the outbox: a sample file).",
-        ),
-        click.option(
-            "--recipients-sql", help="SQL query returning the recipients (with --source-url)."
-        ),
-        click.option("--source-url", help="SQLAlchemy URL of the application's database."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def _people(path: Path | None, sql: str | None, source_url: str | None) -> Callable[[], Any] | None:
-    """The recipients, read lazily per notice; ``None`` for the sample ones."""
-    if not path and not sql:
-        return None
-    return lambda: _recipients(path, sql, source_url)
-
-
 @cli.command()
 @recipient_options
 @click.option("--no-site", is_flag=True, help="Do not build the site.")
@@ -385,8 +325,8 @@ def release(
     result = run_release(
         repo,
         channel=channel,
-        people=_people(recipients_path, recipients_sql, source_url),
-        today=_today(today),
+        people=lazy_recipients(recipients_path, recipients_sql, source_url),
+        today=today_option(today),
         dry_run=dry_run,
         build_site=not no_site,
     )
@@ -418,9 +358,9 @@ def daily(
 
     result = run_daily(
         repo,
-        today=_today(today),
+        today=today_option(today),
         channel=channel,
-        people=_people(recipients_path, recipients_sql, source_url),
+        people=lazy_recipients(recipients_path, recipients_sql, source_url),
         dry_run=dry_run,
     )
     _finish(fmt, delivery_reports.daily_text, delivery_reports.daily_dict, result)
@@ -455,7 +395,7 @@ def demo(repo: Path, folder: Path | None, today: str | None) -> None:
     from notifier import delivery_reports, reports
     from notifier.demo import run_demo
 
-    result = run_demo(repo, today=_today(today), folder=folder)
+    result = run_demo(repo, today=today_option(today), folder=folder)
     click.echo(delivery_reports.release_text(result.release), nl=False)
     click.echo(f"\nThe demo ran in {result.folder / 'repo'} (your repository is untouched).")
     click.echo(f"  the redline:  {result.redline}")

@@ -30,32 +30,21 @@ from typing import Any
 import markdown_it_pyrs
 from rapidfuzz.distance import Indel
 
+from notifier.elements import ElementReader
 from notifier.model import (
     Block,
     DocumentModel,
     ElementContent,
     Heading,
     HeadingMark,
-    LinkTarget,
-    RawHtml,
     Section,
     SourceMap,
     SourceNode,
     heading_anchor,
     heading_key,
-    normalise_inline,
 )
 
-_UNSAFE_HTML = re.compile(r"<\s*/?\s*(script|iframe|object|embed|style)\b|\bon[a-z]+\s*=", re.I)
-_UNSAFE_SCHEME = re.compile(r"^\s*(javascript|vbscript|data):", re.I)
 _REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:.*$", re.M)
-_TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
-_INLINE_TEXT = frozenset({"text", "code_inline", "text_special"})
-_INLINE_SPACE = frozenset({"softbreak", "hardbreak"})
-_NESTED_IN_ITEM = frozenset(
-    {"bullet_list", "ordered_list", "blockquote", "table", "fence", "code_block", "html_block"}
-)
-_BLOCKS_IN_ITEM_TEXT = frozenset({"heading", "lheading", "hr"})
 _LISTS = frozenset({"bullet_list", "ordered_list"})
 _CONTENT_CACHE_LIMIT = 50_000
 _MODEL_CACHE_SIZE = 16
@@ -137,7 +126,7 @@ def _parse_nodes(
         key = (node.name, window[node_start:node_end], text.signature)
         content = _contents.get(key)
         if content is None:
-            content = _contents[key] = _ElementReader(starts, start, line).read(node)
+            content = _contents[key] = ElementReader(starts, start, line).read(node)
         last_line = bisect.bisect_right(starts, start + max(node_start, node_end - 1))
         nodes.append(SourceNode(start + node_start, start + node_end, line, last_line, content))
     return nodes, None
@@ -388,135 +377,3 @@ class _Assembler:
     def finish(self, source: SourceMap) -> DocumentModel:
         self._close()
         return DocumentModel(tuple(self.sections), tuple(self.headings), source)
-
-
-class _ElementReader:
-    """Walks one top-level element of the token tree into blocks, links and raw HTML."""
-
-    def __init__(self, line_starts: list[int], offset: int, first_line: int) -> None:
-        # Offsets in the token tree are from ``offset``; lines are counted in the whole text.
-        self.line_starts = line_starts
-        self.offset = offset
-        self.first_line = first_line
-        self.items: list[Block | HeadingMark] = []
-        self.links: list[tuple[int, LinkTarget]] = []
-        self.raw: list[RawHtml] = []
-
-    def read(self, node: Any) -> ElementContent:
-        if node.name == "list_item":
-            self._list_item(node, depth=0)
-        else:
-            self.block(node, depth=0)
-        return ElementContent(tuple(self.items), tuple(self.links), tuple(self.raw))
-
-    def line(self, node: Any) -> int:
-        """Line of ``node`` relative to the chunk's first line (which is 1)."""
-        srcmap = node.srcmap
-        if not srcmap:
-            return 1
-        return bisect.bisect_right(self.line_starts, self.offset + srcmap[0]) - self.first_line + 1
-
-    def block(self, node: Any, depth: int) -> None:
-        name = node.name
-        if name in ("heading", "lheading"):
-            text, _ = self._inline(node.children)
-            self.items.append(HeadingMark(int(node.meta.get("level", 1)), text, self.line(node)))
-        elif name == "paragraph":
-            self._add("paragraph", node.children, depth)
-        elif name in ("bullet_list", "ordered_list"):
-            for item in node.children:
-                self._list_item(item, depth)
-        elif name == "blockquote":
-            for child in node.children:
-                self.block(child, depth)
-        elif name == "table":
-            self._table(node)
-        elif name in ("fence", "code_block"):
-            self._add_text("code", normalise_inline(str(node.meta.get("content", ""))), (), 0)
-        elif name == "html_block":
-            html = str(node.meta.get("content", ""))
-            self._raw(html, self.line(node))
-            # The site escapes HTML; a reader would still read the text between the tags.
-            self._add_text("html", normalise_inline(_TAG.sub(" ", html)), (), depth)
-
-    def _list_item(self, item: Any, depth: int) -> None:
-        inline: list[Any] = []
-        nested: list[Any] = []
-        for child in item.children:
-            if child.name == "paragraph":
-                inline.extend([*child.children, _SPACE])
-            elif child.name in _NESTED_IN_ITEM:
-                nested.append(child)
-            elif child.name in _BLOCKS_IN_ITEM_TEXT:
-                # A tight list has no paragraph nodes: without the spaces, "- a\n  # H" would
-                # read "aH" there and "a H" in a loose list.
-                inline.extend([_SPACE, child, _SPACE])
-            else:
-                inline.append(child)
-        self._add("item", inline, depth)
-        for child in nested:
-            self.block(child, depth + 1)
-
-    def _table(self, node: Any) -> None:
-        for part in node.children:
-            for row in part.children:
-                cells = [self._inline(cell.children) for cell in row.children]
-                text = " | ".join(text for text, _ in cells)
-                links = tuple(link for _, cell_links in cells for link in cell_links)
-                if text.strip(" |"):
-                    self.items.append(Block("row", text, links))
-
-    def _add(self, kind: str, inline: list[Any], depth: int) -> None:
-        text, links = self._inline(inline)
-        self._add_text(kind, text, links, depth)
-
-    def _add_text(self, kind: str, text: str, links: tuple[LinkTarget, ...], depth: int) -> None:
-        if text:
-            self.items.append(Block(kind, text, links, depth))
-
-    def _inline(self, nodes: list[Any]) -> tuple[str, tuple[LinkTarget, ...]]:
-        parts: list[str] = []
-        links: list[LinkTarget] = []
-        self._collect(nodes, parts, links)
-        return normalise_inline("".join(parts)), tuple(links)
-
-    def _collect(self, nodes: list[Any], parts: list[str], links: list[LinkTarget]) -> None:
-        for node in nodes:
-            name = node.name
-            if name in _INLINE_TEXT:
-                parts.append(str(node.meta.get("content", "")))
-            elif name in _INLINE_SPACE or node is _SPACE:
-                parts.append(" ")
-            elif name == "html_inline":
-                html = str(node.meta.get("content", ""))
-                self._raw(html, self.line(node))
-                parts.append(" " if html.lower().startswith("<br") else "")
-            elif name in ("link", "autolink", "image"):
-                self._link(node, parts, links)
-            else:
-                self._collect(node.children, parts, links)
-
-    def _link(self, node: Any, parts: list[str], links: list[LinkTarget]) -> None:
-        inner: list[str] = []
-        self._collect(node.children, inner, links)
-        url = str(node.meta.get("url", ""))
-        link = LinkTarget(normalise_inline("".join(inner)), url)
-        links.append(link)
-        line = self.line(node)
-        self.links.append((line, link))
-        if _UNSAFE_SCHEME.match(url):
-            self.raw.append(RawHtml(url, line, unsafe=True))
-        parts.append("".join(inner))
-
-    def _raw(self, html: str, line: int) -> None:
-        self.raw.append(RawHtml(html.strip(), line, bool(_UNSAFE_HTML.search(html))))
-
-
-class _Space:
-    """A marker between the paragraphs of one list item."""
-
-    name = "space"
-    children: tuple[Any, ...] = ()
-
-
-_SPACE = _Space()
