@@ -24,7 +24,7 @@ from pathlib import Path
 from benchmarks.evaluate import corpus_pairs
 from benchmarks.timing import measure, measure_alternating
 from notifier import compare
-from notifier.parsing import clear_caches
+from notifier.compare import clear_caches
 from notifier.vocabulary import Vocabulary
 from tests.conftest import CORPUS
 
@@ -36,7 +36,7 @@ HTMLDIFF_BUDGET_S = 60.0
 
 
 def _cold_start() -> None:
-    """Each measured run starts as a fresh process would: no parsed text, no vocabulary memo."""
+    """Each measured run starts as a fresh process would: nothing parsed or memoized."""
     clear_caches()
     Vocabulary.default.cache_clear()
     gc.collect()  # nor the previous run's garbage for the collector to walk

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from deepdiff import DeepDiff
 
+from notifier import parsing
 from notifier.changes import (
     SENTENCE_LEVEL_KINDS,
     BlockChange,
@@ -113,6 +114,12 @@ class Comparison:
             "counts": counts,
             "changes": [change.to_dict() for change in self.changes],
         }
+
+
+def clear_caches() -> None:
+    """Forget every parsed version and memoized piece of text (for measuring a cold start)."""
+    parsing.clear_caches()
+    _word_set.cache_clear()
 
 
 def compare(old_text: str, new_text: str, *, vocabulary: Vocabulary | None = None) -> Comparison:

@@ -259,3 +259,9 @@ def heading_anchor(text: str, taken: set[str]) -> str:
 @lru_cache(maxsize=4096)
 def _slug(text: str) -> str:
     return str(slugify(text, "-")) or "section"
+
+
+def clear_heading_caches() -> None:
+    """Forget the memoized heading keys and anchors (for measuring a cold start)."""
+    heading_key.cache_clear()
+    _slug.cache_clear()

@@ -40,8 +40,8 @@ from notifier.model import (
     Section,
     SourceMap,
     SourceNode,
+    clear_heading_caches,
     heading_anchor,
-    heading_key,
 )
 
 _REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:.*$", re.M)
@@ -59,7 +59,7 @@ def clear_caches() -> None:
     """Forget every parsed version and element (for measuring a cold start)."""
     _contents.clear()
     _models.clear()
-    heading_key.cache_clear()
+    clear_heading_caches()
 
 
 @lru_cache(maxsize=1)
