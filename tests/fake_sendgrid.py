@@ -11,6 +11,7 @@ Addresses starting with ``bad`` are refused like invalid addresses: the whole re
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 import time
 import uuid
@@ -46,6 +47,9 @@ class FakeState:
     delay: float = 0.0  # seconds to wait before answering any request
     count_only: bool = False  # for benchmarks: count recipients instead of recording them
     accepted_count: int = 0
+    connections: int = 0  # opened by clients
+    connections_ended: int = 0
+    close_after_answer: bool = False  # close each connection after its answer, unannounced
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_fault(self) -> str | None:
@@ -62,6 +66,21 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+    def handle(self) -> None:
+        with self.state.lock:
+            self.state.connections += 1
+        try:
+            super().handle()
+        finally:
+            with self.state.lock:
+                self.state.connections_ended += 1
+
+    def end_headers(self) -> None:
+        # As a server closing idle connections does: after the answer, without saying so.
+        if self.state.close_after_answer:
+            self.close_connection = True
+        super().end_headers()
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", "0"))
@@ -173,16 +192,22 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def fake_sendgrid(state: FakeState | None = None) -> Iterator[tuple[str, FakeState]]:
-    """Run the fake API on a free port of 127.0.0.1; yields its base URL and its state."""
+def fake_sendgrid(
+    state: FakeState | None = None, tls: ssl.SSLContext | None = None
+) -> Iterator[tuple[str, FakeState]]:
+    """Run the fake API on a free port of 127.0.0.1 (over TLS with ``tls``, a server context);
+    yields its base URL and its state."""
     state = state or FakeState()
     handler = type("Handler", (_Handler,), {"state": state})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", state
+        scheme = "https" if tls is not None else "http"
+        yield f"{scheme}://127.0.0.1:{server.server_address[1]}", state
     finally:
         server.shutdown()
         server.server_close()

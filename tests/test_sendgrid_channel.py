@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import logging
-from collections.abc import Iterator
+import ssl
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from notifier.channels.base import StopSendingError
 from notifier.channels.render import Sender, render_email
@@ -69,6 +78,97 @@ def test_a_full_batch_is_one_request(server: tuple[str, FakeState]) -> None:
     outcome = channel(url).send(batch(1000), NOTICE, CONTENT)
     assert outcome.requests == 1 and state.requests == 1
     assert len(state.accepted) == 1000
+
+
+def test_requests_of_a_thread_share_one_connection(server: tuple[str, FakeState]) -> None:
+    url, state = server
+    sending = channel(url)
+    for _ in range(3):
+        assert sending.send(batch(10), NOTICE, CONTENT).retries == 0
+    assert state.requests == 3 and state.connections == 1
+
+
+def test_a_connection_the_server_closed_is_replaced_before_use(
+    server: tuple[str, FakeState],
+) -> None:
+    url, state = server
+    state.close_after_answer = True
+    sending = channel(url)
+    for sent in range(1, 4):
+        outcome = sending.send(batch(10), NOTICE, CONTENT)
+        assert outcome.retries == 0 and len(outcome.accepted) == 1
+        _wait_until(lambda: state.connections_ended == sent)  # noqa: B023
+    assert state.requests == 3 and state.connections == 3
+
+
+def test_requests_go_over_tls_and_share_the_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Against an HTTPS server whose certificate the client trusts (``SSL_CERT_FILE``, as an
+    operator behind an inspecting proxy would set it): verified, and one handshake."""
+    certificate, key = _self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, key)
+    with fake_sendgrid(tls=context) as (url, state):
+        assert url.startswith("https://")
+        sending = channel(url)
+        for _ in range(3):
+            assert sending.send(batch(10), NOTICE, CONTENT).retries == 0
+    assert state.requests == 3 and state.connections == 1 and len(state.accepted) == 30
+
+
+def test_a_certificate_the_client_does_not_trust_is_a_network_failure(
+    tmp_path: Path,
+) -> None:
+    certificate, key = _self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, key)
+    with (
+        fake_sendgrid(tls=context) as (url, state),
+        pytest.raises(StopSendingError, match="not answering"),
+    ):
+        channel(url, max_retries=1).send(batch(3), NOTICE, CONTENT)
+    assert state.requests == 0
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    certificate_path, key_path = folder / "server.pem", folder / "server.key"
+    certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return certificate_path, key_path
+
+
+def _wait_until(condition: Callable[[], bool], seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+    time.sleep(0.05)  # the server closes the socket just after its handler ends
 
 
 @pytest.mark.parametrize("faults", [["429"], ["500", "503"], ["drop"], ["500", "drop", "503"]])

@@ -9,7 +9,8 @@ Answers: 202 -> accepted (``X-Message-Id``); 429 -> wait as ``X-RateLimit-Reset`
 ``Retry-After`` say, then retry; 5xx, timeouts, refused or dropped connections -> retry with
 exponential backoff, then stop; 400 or 413 -> split the batch to isolate the addresses SendGrid
 refuses, and record their error; 401 or 403 -> stop at once, marking nothing sent.
-The API key is never logged and never appears in an error message.
+The API key is never logged and never appears in an error message. Each thread keeps its
+connection open between requests (:mod:`notifier.channels.transport`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from sendgrid import SendGridAPIClient
 
 from notifier.channels.base import Accepted, BatchOutcome, Refused, StopSendingError
 from notifier.channels.render import EmailContent, Sender
+from notifier.channels.transport import KeepAliveClient
 from notifier.ledger.queue import Batch, Outgoing
 from notifier.notices import Notice
 
@@ -85,7 +87,13 @@ class SendGridChannel:
         client = getattr(self._local, "client", None)
         if client is None:
             client = SendGridAPIClient(api_key=self.settings.api_key, host=self.settings.api_url)
-            client.client.timeout = self.settings.timeout
+            # The same requests, over a connection this thread keeps open (see transport).
+            client.client = KeepAliveClient(
+                host=client.client.host,
+                request_headers=client.client.request_headers,
+                version=3,
+                timeout=self.settings.timeout,
+            )
             self._local.client = client
         return client
 
