@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from notifier.channels.base import BatchOutcome, Channel, StopSendingError
@@ -225,9 +225,17 @@ class _SendLoop:
         self.answered = []  # only once committed: Ctrl-C before that records them
         self.claimed += len(claimed)
         for batch in claimed:
-            future = pool.submit(self.channel.send, batch, self.notice, self.content)
+            future = pool.submit(self._send, batch)
             self.in_flight[future] = batch
         return done
+
+    def _send(self, batch: Batch) -> BatchOutcome:
+        """Send one batch, in a sending thread: first the database renders its recipients, if
+        the channel says how, while the other threads work."""
+        item = self.channel.recipient_sql(self.queue.ledger.dialect)
+        if item is not None:
+            batch = replace(batch, rendered=self.queue.render(batch, item))
+        return self.channel.send(batch, self.notice, self.content)
 
     def _finished(
         self, background: Future[None] | None, *, block: bool

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import json
 import logging
 import ssl
 import time
@@ -19,10 +20,12 @@ from cryptography.x509.oid import NameOID
 from notifier.channels.base import StopSendingError
 from notifier.channels.render import Sender, render_email
 from notifier.channels.sendgrid import SendGridChannel, SendGridSettings
-from notifier.ledger.queue import Batch, Outgoing
+from notifier.ledger.queue import Batch, DeliveryQueue, Outgoing
+from notifier.ledger.store import NoticeLedger
+from notifier.recipients import Recipient
 
 from .fake_sendgrid import API_KEY, FakeState, fake_sendgrid
-from .test_ledger import NOTICE
+from .test_ledger import NOTICE, load, people
 
 SENDER = Sender("privacy@craftai.example", "CraftAI Platform")
 CONTENT = render_email(NOTICE, SENDER)
@@ -231,3 +234,26 @@ def test_api_key_and_addresses_never_reach_the_logs(
     channel(url).send(batch(3), NOTICE, CONTENT)
     assert API_KEY not in caplog.text
     assert "user1@example.com" not in caplog.text
+
+
+def test_the_database_renders_a_batch_as_the_channel_does(ledger: NoticeLedger) -> None:
+    """A batch's personalizations rendered by the ledger's database (SQLite, PostgreSQL) are
+    those the channel builds itself; a batch whose rows changed is left to the channel."""
+    crowd = people(300)
+    crowd[7] = Recipient("o'brien+notices@example.com", "7")  # characters JSON leaves alone
+    load(ledger, crowd, batch_size=200)
+    queue = DeliveryQueue(ledger, ledger.notice_id("privacy/1.1"), "email")
+    sending = channel("http://127.0.0.1:9")
+    item = sending.recipient_sql(ledger.dialect)
+    assert item is not None
+    for claimed in (queue.claim(), queue.claim()):
+        assert claimed is not None
+        rendered = queue.render(claimed, item)
+        assert rendered is not None
+        by_delivery = sorted(json.loads(rendered), key=lambda p: int(p["custom_args"]["delivery"]))
+        built = sending.payload(list(claimed.items), claimed, NOTICE, CONTENT)
+        assert by_delivery == built["personalizations"]
+        body = json.loads(sending.body(list(claimed.items), claimed, NOTICE, CONTENT, rendered))
+        assert {**body, "personalizations": by_delivery} == built
+    gap = Batch(claimed.id, claimed.items[:5] + claimed.items[6:])  # not the database's rows
+    assert queue.render(gap, item) is None

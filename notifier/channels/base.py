@@ -46,6 +46,12 @@ class Channel(Protocol):
 
     name: str
 
+    def recipient_sql(self, dialect: str) -> str | None:
+        """An SQL expression of the ledger's ``dialect`` rendering one recipient (columns ``id``
+        and ``address``) as this channel sends it, for the database to render the recipients
+        of a batch into ``Batch.rendered``; None: the channel renders them itself."""
+        ...
+
     def send(self, batch: Batch, notice: Notice, content: EmailContent) -> BatchOutcome:
         """Send one batch; raise :class:`StopSendingError` when nothing more can be sent."""
         ...

@@ -26,6 +26,10 @@ class OutboxChannel:
         self.folder = folder
         self.sender = sender
 
+    def recipient_sql(self, dialect: str) -> None:
+        """The outbox writes one file per recipient: nothing for the database to render."""
+        return
+
     def send(self, batch: Batch, notice: Notice, content: EmailContent) -> BatchOutcome:
         target = self.folder / notice.key.replace("/", "-")
         target.mkdir(parents=True, exist_ok=True)

@@ -37,6 +37,14 @@ from notifier.ledger.queue import Batch, Outgoing
 from notifier.notices import Notice
 
 DEFAULT_API_URL = "https://api.sendgrid.com"
+_JSON = "application/json; charset=utf-8"
+# One personalization of payload(), built by the ledger's database from a delivery's row.
+_PERSONALIZATION_SQL = {
+    "sqlite": "json_object('to', json_array(json_object('email', address)), "
+    "'custom_args', json_object('delivery', CAST(id AS TEXT)))",
+    "postgresql": "json_build_object('to', json_build_array(json_build_object('email', address)), "
+    "'custom_args', json_build_object('delivery', CAST(id AS TEXT)))",
+}
 MAX_PERSONALIZATIONS = 1000
 _NETWORK_ERRORS = (
     urllib.error.URLError,
@@ -90,16 +98,23 @@ class SendGridChannel:
             # The same requests, over a connection this thread keeps open (see transport).
             client.client = KeepAliveClient(
                 host=client.client.host,
-                request_headers=client.client.request_headers,
+                # Bodies are JSON text already (see body): python_http_client sends them as they
+                # are under any other type than bare "application/json", and encodes them again
+                # under that one.
+                request_headers={**client.client.request_headers, "Content-Type": _JSON},
                 version=3,
                 timeout=self.settings.timeout,
             )
             self._local.client = client
         return client
 
+    def recipient_sql(self, dialect: str) -> str | None:
+        """One personalization, as :meth:`payload` makes it, in the ledger's SQL."""
+        return _PERSONALIZATION_SQL.get(dialect)
+
     def send(self, batch: Batch, notice: Notice, content: EmailContent) -> BatchOutcome:
         outcome = BatchOutcome()
-        self._send_part(list(batch.items), batch, notice, content, outcome)
+        self._send_part(list(batch.items), batch, notice, content, outcome, batch.rendered)
         return outcome
 
     def _send_part(
@@ -109,9 +124,10 @@ class SendGridChannel:
         notice: Notice,
         content: EmailContent,
         outcome: BatchOutcome,
+        rendered: str | None = None,
     ) -> None:
-        payload = self.payload(items, batch, notice, content)
-        status, message_id, error = self._post_with_retries(payload, outcome)
+        body = self.body(items, batch, notice, content, rendered)
+        status, message_id, error = self._post_with_retries(body, outcome)
         ids = [item.delivery_id for item in items]
         if status == 202:
             outcome.accepted.append(Accepted(ids, message_id))
@@ -122,14 +138,12 @@ class SendGridChannel:
         else:
             outcome.refused.append(Refused(ids, f"SendGrid {status}: {error}"))
 
-    def _post_with_retries(
-        self, payload: dict[str, Any], outcome: BatchOutcome
-    ) -> tuple[int, str | None, str]:
+    def _post_with_retries(self, body: str, outcome: BatchOutcome) -> tuple[int, str | None, str]:
         attempt = 0
         while True:
             outcome.requests += 1
             try:
-                response = self._client().client.mail.send.post(request_body=payload)
+                response = self._client().client.mail.send.post(request_body=body)
                 return response.status_code, _header(response.headers, "X-Message-Id"), ""
             except http_errors.HTTPError as exc:
                 status = int(getattr(exc, "status_code", 0) or 0)
@@ -174,6 +188,22 @@ class SendGridChannel:
         elif reset and reset.strip().isdigit():
             wait = float(reset) - time.time()
         return min(max(wait, 0.05), self.settings.max_wait)
+
+    def body(
+        self,
+        items: list[Outgoing],
+        batch: Batch,
+        notice: Notice,
+        content: EmailContent,
+        rendered: str | None = None,
+    ) -> str:
+        """The request body as JSON text: :meth:`payload`, its personalizations the ``rendered``
+        JSON array when the database made them (the same objects, in another order)."""
+        if rendered is None:
+            return json.dumps(self.payload(items, batch, notice, content))
+        rest = self.payload([], batch, notice, content)
+        del rest["personalizations"]
+        return '{"personalizations": ' + rendered + ", " + json.dumps(rest)[1:]
 
     def payload(
         self, items: list[Outgoing], batch: Batch, notice: Notice, content: EmailContent
