@@ -36,7 +36,8 @@ def _csv(path: Path, count: int) -> None:
 
 
 def bare_pass(path: Path) -> int:
-    """Read, validate and build every payload (the same dicts the channel sends), nothing else."""
+    """Read, validate and build every payload, nothing else: the dicts the channel builds in
+    Python (a send has the database render the recipients of whole batches instead)."""
     sender = Sender("privacy@example.com", "Example")
     channel = SendGridChannel(SendGridSettings(api_key="unused"), sender)
     content = render_email(NOTICE, sender)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import ipaddress
 import json
 import logging
+import socket
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -119,6 +123,59 @@ def test_requests_go_over_tls_and_share_the_connection(
         for _ in range(3):
             assert sending.send(batch(10), NOTICE, CONTENT).retries == 0
     assert state.requests == 3 and state.connections == 1 and len(state.accepted) == 30
+
+
+def test_requests_go_through_the_proxy_the_environment_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    certificate, key = _self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, key)
+    with fake_sendgrid(tls=context) as (url, state), _tunnelling_proxy() as (proxy, tunnels):
+        monkeypatch.setenv("https_proxy", proxy)
+        sending = channel(url)
+        for _ in range(2):
+            assert sending.send(batch(10), NOTICE, CONTENT).retries == 0
+    assert tunnels == [url.removeprefix("https://")]  # one tunnel, kept open
+    assert state.requests == 2 and len(state.accepted) == 20
+
+
+@contextmanager
+def _tunnelling_proxy() -> Iterator[tuple[str, list[str]]]:
+    """An HTTP proxy on 127.0.0.1 that answers CONNECT and relays the bytes both ways."""
+    tunnels: list[str] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def relay(source: socket.socket, target: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while chunk := source.recv(65536):
+                target.sendall(chunk)
+        with contextlib.suppress(OSError):
+            target.shutdown(socket.SHUT_WR)
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                client, _ = listener.accept()
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    head += client.recv(1024)
+                target = head.split()[1].decode()
+                tunnels.append(target)
+                host, port = target.rsplit(":", 1)
+                upstream = socket.create_connection((host, int(port)))
+                client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                for a, b in ((client, upstream), (upstream, client)):
+                    threading.Thread(target=relay, args=(a, b), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", tunnels
+    finally:
+        listener.close()
 
 
 def test_a_certificate_the_client_does_not_trust_is_a_network_failure(

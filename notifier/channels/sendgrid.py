@@ -10,7 +10,8 @@ Answers: 202 -> accepted (``X-Message-Id``); 429 -> wait as ``X-RateLimit-Reset`
 exponential backoff, then stop; 400 or 413 -> split the batch to isolate the addresses SendGrid
 refuses, and record their error; 401 or 403 -> stop at once, marking nothing sent.
 The API key is never logged and never appears in an error message. Each thread keeps its
-connection open between requests (:mod:`notifier.channels.transport`).
+connection open between requests (:mod:`notifier.channels.transport`), and has the ledger's
+database render a whole batch's personalizations (:meth:`SendGridChannel.recipient_sql`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from notifier.ledger.queue import Batch, Outgoing
 from notifier.notices import Notice
 
 DEFAULT_API_URL = "https://api.sendgrid.com"
+MAX_PERSONALIZATIONS = 1000
 _JSON = "application/json; charset=utf-8"
 # One personalization of payload(), built by the ledger's database from a delivery's row.
 _PERSONALIZATION_SQL = {
@@ -45,7 +47,6 @@ _PERSONALIZATION_SQL = {
     "postgresql": "json_build_object('to', json_build_array(json_build_object('email', address)), "
     "'custom_args', json_build_object('delivery', CAST(id AS TEXT)))",
 }
-MAX_PERSONALIZATIONS = 1000
 _NETWORK_ERRORS = (
     urllib.error.URLError,
     TimeoutError,
