@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, insert, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import SQLAlchemyError
 
 from notifier.ledger.loading import driver_cursor, parameter_marker
 from notifier.ledger.schema import batches, deliveries, workers
@@ -205,7 +205,7 @@ class DeliveryQueue:
                 rendered, count = connection.exec_driver_sql(
                     statement, (first, last, self.notice_id, self.channel)
                 ).one()
-        except DBAPIError:
+        except SQLAlchemyError:  # a failing database, or no free connection in the pool
             return None  # the request has not left: the channel renders the items it holds
         return str(rendered) if count == len(batch.items) else None
 
