@@ -314,3 +314,4 @@ def test_the_database_renders_a_batch_as_the_channel_does(ledger: NoticeLedger) 
         assert {**body, "personalizations": by_delivery} == built
     gap = Batch(claimed.id, claimed.items[:5] + claimed.items[6:])  # not the database's rows
     assert queue.render(gap, item) is None
+    assert queue.render(claimed, "no_such_function(id)") is None  # the database fails
