@@ -257,31 +257,19 @@ class DeliveryQueue:
                 .values(state="failed", error=error[:2000], final_at=now)
             ).rowcount
             if len(delivery_ids) == len(batch.items):
-                connection.execute(
-                    update(batches)
-                    .where(batches.c.id == batch.id, batches.c.state.in_(_UNANSWERED))
-                    .values(state="rejected", answered_at=now)
-                )
+                _settle(connection, batch, state="rejected", answered_at=now)
             else:
                 self._split(connection, batch, now)
         return int(changed)
 
     @staticmethod
     def _split(connection: Connection, batch: Batch, now: dt.datetime) -> None:
-        connection.execute(
-            update(batches)
-            .where(batches.c.id == batch.id, batches.c.state.in_(_UNANSWERED))
-            .values(state="partial", answered_at=now)
-        )
+        _settle(connection, batch, state="partial", answered_at=now)
 
     def release(self, batch: Batch) -> None:
         """Give a batch back to the queue: it was never sent (e.g. the API key was refused)."""
         with self._begin() as connection:
-            connection.execute(
-                update(batches)
-                .where(batches.c.id == batch.id, batches.c.state.in_(_UNANSWERED))
-                .values(**_RELEASED)
-            )
+            _settle(connection, batch, **_RELEASED)
 
     def release_unsent(self) -> None:
         """Release this worker's batches that were claimed but never marked as sending."""
@@ -350,6 +338,16 @@ class DeliveryQueue:
         """Deliveries of this notice and channel per state."""
         with self.engine.connect() as connection:
             return state_counts(connection, self.notice_id, self.channel).get(self.channel, {})
+
+
+def _settle(connection: Connection, batch: Batch, **values: Any) -> None:
+    """Set the columns of a batch still waiting for its answer (claimed or sending); a batch
+    answered already (by a run before a Ctrl-C, say) is left as it is."""
+    connection.execute(
+        update(batches)
+        .where(batches.c.id == batch.id, batches.c.state.in_(_UNANSWERED))
+        .values(**values)
+    )
 
 
 def _alive(pid: int) -> bool:
