@@ -113,10 +113,8 @@ def test_requests_go_over_tls_and_share_the_connection(
 ) -> None:
     """Against an HTTPS server whose certificate the client trusts (``SSL_CERT_FILE``, as an
     operator behind an inspecting proxy would set it): verified, and one handshake."""
-    certificate, key = _self_signed(tmp_path)
+    context, certificate = _tls_server(tmp_path)
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(certificate, key)
     with fake_sendgrid(tls=context) as (url, state):
         assert url.startswith("https://")
         sending = channel(url)
@@ -128,12 +126,10 @@ def test_requests_go_over_tls_and_share_the_connection(
 def test_requests_go_through_the_proxy_the_environment_names(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    certificate, key = _self_signed(tmp_path)
+    context, certificate = _tls_server(tmp_path)
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
     monkeypatch.delenv("no_proxy", raising=False)
     monkeypatch.delenv("NO_PROXY", raising=False)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(certificate, key)
     with fake_sendgrid(tls=context) as (url, state), _tunnelling_proxy() as (proxy, tunnels):
         monkeypatch.setenv("https_proxy", proxy)
         sending = channel(url)
@@ -181,15 +177,22 @@ def _tunnelling_proxy() -> Iterator[tuple[str, list[str]]]:
 def test_a_certificate_the_client_does_not_trust_is_a_network_failure(
     tmp_path: Path,
 ) -> None:
-    certificate, key = _self_signed(tmp_path)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(certificate, key)
+    context, _ = _tls_server(tmp_path)
     with (
         fake_sendgrid(tls=context) as (url, state),
         pytest.raises(StopSendingError, match="not answering"),
     ):
         channel(url, max_retries=1).send(batch(3), NOTICE, CONTENT)
     assert state.requests == 0
+
+
+def _tls_server(folder: Path) -> tuple[ssl.SSLContext, Path]:
+    """A server context with a new self-signed certificate for 127.0.0.1, and that certificate
+    (for a client to trust)."""
+    certificate, key = _self_signed(folder)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, key)
+    return context, certificate
 
 
 def _self_signed(folder: Path) -> tuple[Path, Path]:
