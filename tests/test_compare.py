@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any
 
@@ -54,6 +55,19 @@ def test_identical_texts_have_no_change() -> None:
     comparison = compare(PRIVACY, PRIVACY)
     assert comparison.changes == ()
     assert comparison.classification == "none"
+
+
+def test_compare_leaves_the_garbage_collector_as_it_found_it() -> None:
+    changed = BASE.replace("30 days", "90 days")
+    assert gc.isenabled()
+    assert compare(BASE, changed).classification == "material"
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        compare(BASE, changed)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_reader_invisible_changes_are_no_change() -> None:
