@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from dataclasses import dataclass, replace
 from typing import Any
 
 from notifier.model import (
@@ -28,16 +29,43 @@ _NESTED_IN_ITEM = frozenset(
     {"bullet_list", "ordered_list", "blockquote", "table", "fence", "code_block", "html_block"}
 )
 _BLOCKS_IN_ITEM_TEXT = frozenset({"heading", "lheading", "hr"})
+_ROW_CACHE_LIMIT = 50_000
+
+
+@dataclass(frozen=True)
+class _RowContent:
+    """A table row as read: its block (None for an empty row), and its links and raw HTML with
+    lines relative to the row's first line."""
+
+    block: Block | None
+    links: tuple[tuple[int, LinkTarget], ...]
+    raw: tuple[RawHtml, ...]
+
+
+# A table is one element, so a change in one row would have every row of it read again (some
+# policies are a table of forty kilobytes). Rows are remembered by their source, the number of
+# cells the header gives them and the document's link definitions: what decides how they read.
+_rows: dict[tuple[bytes, int, str], _RowContent] = {}
+
+
+def clear_row_cache() -> None:
+    """Forget the table rows read so far (for measuring a cold start)."""
+    _rows.clear()
 
 
 class ElementReader:
     """Walks one top-level element of the token tree into blocks, links and raw HTML."""
 
-    def __init__(self, line_starts: list[int], offset: int, first_line: int) -> None:
-        # Offsets in the token tree are from ``offset``; lines are counted in the whole text.
+    def __init__(
+        self, source: bytes, line_starts: list[int], offset: int, first_line: int, signature: str
+    ) -> None:
+        # Offsets in the token tree are from ``offset`` (``source`` is the text parsed, from
+        # there on); lines are counted in the whole text.
+        self.source = source
         self.line_starts = line_starts
         self.offset = offset
         self.first_line = first_line
+        self.signature = signature
         self.items: list[Block | HeadingMark] = []
         self.links: list[tuple[int, LinkTarget]] = []
         self.raw: list[RawHtml] = []
@@ -98,13 +126,43 @@ class ElementReader:
             self.block(child, depth + 1)
 
     def _table(self, node: Any) -> None:
+        if len(_rows) > _ROW_CACHE_LIMIT:
+            _rows.clear()
         for part in node.children:
             for row in part.children:
-                cells = [self._inline(cell.children) for cell in row.children]
-                text = " | ".join(text for text, _ in cells)
-                links = tuple(link for _, cell_links in cells for link in cell_links)
-                if text.strip(" |"):
-                    self.items.append(Block("row", text, links))
+                self._row(row)
+
+    def _row(self, row: Any) -> None:
+        if not row.srcmap:
+            self._read_row(row)
+            return
+        start, end = row.srcmap
+        key = (self.source[start:end], len(row.children), self.signature)
+        line = self.line(row)
+        content = _rows.get(key)
+        if content is None:
+            links, raw = len(self.links), len(self.raw)
+            block = self._read_row(row)
+            content = _rows[key] = _RowContent(
+                block,
+                tuple((at - line, link) for at, link in self.links[links:]),
+                tuple(replace(html, line=html.line - line) for html in self.raw[raw:]),
+            )
+            return
+        if content.block is not None:
+            self.items.append(content.block)
+        self.links += [(at + line, link) for at, link in content.links]
+        self.raw += [replace(html, line=html.line + line) for html in content.raw]
+
+    def _read_row(self, row: Any) -> Block | None:
+        cells = [self._inline(cell.children) for cell in row.children]
+        text = " | ".join(text for text, _ in cells)
+        links = tuple(link for _, cell_links in cells for link in cell_links)
+        if not text.strip(" |"):
+            return None
+        block = Block("row", text, links)
+        self.items.append(block)
+        return block
 
     def _add(self, kind: str, inline: list[Any], depth: int) -> None:
         text, links = self._inline(inline)

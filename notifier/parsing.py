@@ -30,7 +30,7 @@ from typing import Any
 import markdown_it_pyrs
 from rapidfuzz.distance import Indel
 
-from notifier.elements import ElementReader
+from notifier.elements import ElementReader, clear_row_cache
 from notifier.model import (
     Block,
     DocumentModel,
@@ -59,6 +59,7 @@ def clear_caches() -> None:
     """Forget every parsed version and element (for measuring a cold start)."""
     _contents.clear()
     _models.clear()
+    clear_row_cache()
     clear_heading_caches()
 
 
@@ -126,7 +127,9 @@ def _parse_nodes(
         key = (node.name, window[node_start:node_end], text.signature)
         content = _contents.get(key)
         if content is None:
-            content = _contents[key] = ElementReader(starts, start, line).read(node)
+            content = _contents[key] = ElementReader(
+                window, starts, start, line, text.signature
+            ).read(node)
         last_line = bisect.bisect_right(starts, start + max(node_start, node_end - 1))
         nodes.append(SourceNode(start + node_start, start + node_end, line, last_line, content))
     return nodes, None

@@ -46,6 +46,17 @@ def test_relative_parse_from_and_to_nothing() -> None:
         assert same(relative_parse(old, new), full_parse(new)), (old[:20], new[:20])
 
 
+TABLE = "# T\n\n| a | b |\n|---|---|\n| one | [x](https://x.test) <b>y</b> |\n| two | z |\n"
+
+
+def test_a_table_row_read_before_keeps_its_links_and_html_on_their_new_lines() -> None:
+    new = TABLE.replace("| one |", "| zero | new |\n| one |")
+    model = relative_parse(TABLE, new)  # the table is read again, its rows remembered
+    assert same(model, full_parse(new))
+    assert [(link.text, link.line) for link in model.links] == [("x", 6)]
+    assert [(raw.html, raw.line) for raw in model.raw_html] == [("<b>", 6), ("</b>", 6)]
+
+
 BASE = (REPO_ROOT / "policy/privacy.md").read_text(encoding="utf-8").split("---\n", 2)[2]
 LINES = BASE.split("\n")
 INSERTS = st.sampled_from(
