@@ -75,8 +75,7 @@ class SectionDiff:
             old is not None
             and new is not None
             and not self.moved
-            and old.heading == new.heading
-            and old.blocks == new.blocks
+            and (old is new or (old.heading == new.heading and old.blocks == new.blocks))
         )
 
     @cached_property
@@ -127,13 +126,38 @@ def word_ops(old: Sequence[str], new: Sequence[str]) -> tuple[WordOp, ...]:
 
 def align_sections(old: DocumentModel, new: DocumentModel) -> list[SectionDiff]:
     """Match sections by heading, then by content, and diff each pair."""
-    pairs = _match_by_heading(old.sections, new.sections)
-    _match_by_content(old.sections, new.sections, pairs)
+    before, after = old.sections, new.sections
+    # A new version shares the sections it did not change with the previous one (see
+    # notifier.assembly): those at both ends pair with themselves, and only the sections between
+    # are matched (as a whole, they would pair the same way).
+    head = _shared_head(before, after)
+    tail = _shared_head(before[head:][::-1], after[head:][::-1])
+    middle = _align_middle(before[head : len(before) - tail], after[head : len(after) - tail])
+    return [
+        *(SectionDiff(section, section) for section in before[:head]),
+        *middle,
+        *(SectionDiff(section, section) for section in before[len(before) - tail :]),
+    ]
+
+
+def _shared_head(old: Sequence[Section], new: Sequence[Section]) -> int:
+    """How many sections both start with, the very same objects."""
+    count = 0
+    for a, b in zip(old, new, strict=False):
+        if a is not b:
+            break
+        count += 1
+    return count
+
+
+def _align_middle(old: Sequence[Section], new: Sequence[Section]) -> list[SectionDiff]:
+    pairs = _match_by_heading(old, new)
+    _match_by_content(old, new, pairs)
     moved = _moved(pairs)
     diffs = []
-    for old_index, new_index in _redline_order(pairs, len(old.sections), len(new.sections)):
-        old_section = old.sections[old_index] if old_index is not None else None
-        new_section = new.sections[new_index] if new_index is not None else None
+    for old_index, new_index in _redline_order(pairs, len(old), len(new)):
+        old_section = old[old_index] if old_index is not None else None
+        new_section = new[new_index] if new_index is not None else None
         diffs.append(_section_diff(old_section, new_section, (old_index, new_index) in moved))
     return diffs
 

@@ -88,7 +88,7 @@ class ElementReader:
         name = node.name
         if name in ("heading", "lheading"):
             text, _ = self._inline(node.children)
-            self.items.append(HeadingMark(int(node.meta.get("level", 1)), text, self.line(node)))
+            self.items.append(HeadingMark(int(node.meta.get("level", 1)), text))
         elif name == "paragraph":
             self._add("paragraph", node.children, depth)
         elif name in ("bullet_list", "ordered_list"):

@@ -34,12 +34,11 @@ _INVISIBLE_DIFFERENCE = re.compile("[" + "".join(_VISIBLE_FORM) + "]")
 
 @dataclass(frozen=True)
 class Heading:
-    """A heading: its level, visible text, anchor (as the site renders it) and body line."""
+    """A heading: its level, visible text and anchor (as the site renders it)."""
 
     level: int
     text: str
     anchor: str
-    line: int
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,6 @@ class Section:
     level: int
     anchor: str
     path: tuple[str, ...]
-    line: int
     blocks: tuple[Block, ...]
 
     @property
@@ -177,11 +175,10 @@ class DocumentModel:
 
 @dataclass(frozen=True)
 class HeadingMark:
-    """A heading inside an element's content (its line relative to the element)."""
+    """A heading inside an element's content."""
 
     level: int
     text: str
-    line: int
 
 
 @dataclass(frozen=True)
@@ -196,6 +193,19 @@ class ElementContent:
     def has_heading(self) -> bool:
         """Whether a section starts in it."""
         return any(isinstance(item, HeadingMark) for item in self.items)
+
+    @cached_property
+    def opens_section(self) -> bool:
+        """Whether it starts with a heading, so that the section before it ends before it."""
+        return bool(self.items) and isinstance(self.items[0], HeadingMark)
+
+    @cached_property
+    def opens_one_section(self) -> bool:
+        """Whether it starts with a heading and holds no other: the section it opens is made
+        of whole elements (see :class:`SectionSource`)."""
+        return self.opens_section and not any(
+            isinstance(item, HeadingMark) for item in self.items[1:]
+        )
 
 
 class SourceNode(NamedTuple):
@@ -213,6 +223,18 @@ class SourceNode(NamedTuple):
 
 
 @dataclass(frozen=True)
+class SectionSource:
+    """The whole elements a section was made of: the one that opens it with its heading, and
+    those up to the next heading. The next version takes the section as it is where the same
+    elements follow one another again (and the headings above and the anchors before agree)."""
+
+    section: Section
+    heading: Heading
+    contents: tuple[ElementContent, ...]
+    anchor_is_base: bool  # no heading before had taken its anchor (it has no "_1")
+
+
+@dataclass(frozen=True)
 class SourceMap:
     """Where each top-level element of a parsed body lies, so the next version can reuse them.
 
@@ -225,6 +247,16 @@ class SourceMap:
     nodes: tuple[SourceNode, ...]
     lines: list[bytes] = field(compare=False, repr=False)
     line_starts: list[int] = field(compare=False, repr=False)
+    sections: tuple[SectionSource, ...] = field(default=(), compare=False, repr=False)
+
+    @cached_property
+    def sections_by_opening(self) -> dict[int, SectionSource]:
+        """The sections made of whole elements, by the identity of the element opening them
+        (elements are shared between versions: see :mod:`notifier.parsing`)."""
+        found: dict[int, SectionSource] = {}
+        for source in self.sections:
+            found.setdefault(id(source.contents[0]), source)
+        return found
 
 
 def normalise_inline(text: str) -> str:
@@ -247,13 +279,18 @@ def heading_key(text: str) -> str:
 def heading_anchor(text: str, taken: set[str]) -> str:
     """A section's anchor: its heading without numbering, so that ``#data-retention`` stays the
     same when "4. Data Retention" becomes "5. Data Retention" (``_1`` suffixes for repeats)."""
-    base = _slug(heading_key(text) or text)
+    base = anchor_base(text)
     anchor, count = base, 0
     while anchor in taken:
         count += 1
         anchor = f"{base}_{count}"
     taken.add(anchor)
     return anchor
+
+
+def anchor_base(text: str) -> str:
+    """A heading's anchor when no heading before it has taken it."""
+    return _slug(heading_key(text) or text)
 
 
 @lru_cache(maxsize=4096)

@@ -30,18 +30,14 @@ from typing import Any
 import markdown_it_pyrs
 from rapidfuzz.distance import Indel
 
+from notifier.assembly import assemble
 from notifier.elements import ElementReader, clear_row_cache
 from notifier.model import (
-    Block,
     DocumentModel,
     ElementContent,
-    Heading,
-    HeadingMark,
-    Section,
     SourceMap,
     SourceNode,
     clear_heading_caches,
-    heading_anchor,
 )
 
 _REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:.*$", re.M)
@@ -91,7 +87,12 @@ def parse_body(body: str, previous: DocumentModel | None = None) -> DocumentMode
         nodes = _relative_nodes(source, text)
     if nodes is None:
         nodes, _ = _parse_nodes(text, 0, len(data))
-    model = _assemble(SourceMap(data, signature, tuple(nodes), lines, starts))
+    assembly = assemble(nodes, source)
+    model = DocumentModel(
+        assembly.sections,
+        assembly.headings,
+        SourceMap(data, signature, tuple(nodes), lines, starts, assembly.sources),
+    )
     _models[key] = (body, model)
     if len(_models) > _MODEL_CACHE_SIZE:
         _models.popitem(last=False)
@@ -326,57 +327,3 @@ class _RelativeParse:
 def _line_starts(lines: list[bytes]) -> list[int]:
     """Byte offset of the start of each line (and one past the end)."""
     return [0, *itertools.accumulate(map((1).__add__, map(len, lines)))]
-
-
-def _assemble(source: SourceMap) -> DocumentModel:
-    assembler = _Assembler()
-    for node in source.nodes:
-        content = node.content
-        if content.has_heading:
-            assembler.add(content, node.line)
-        else:
-            assembler.blocks.extend(content.items)  # type: ignore[arg-type]
-    return assembler.finish(source)
-
-
-class _Assembler:
-    """Puts chunks together into sections, giving headings their anchors and absolute lines."""
-
-    def __init__(self) -> None:
-        self.sections: list[Section] = []
-        self.heading: tuple[str, int, str, tuple[str, ...], int] = ("", 0, "", (), 1)
-        self.blocks: list[Block] = []
-        self.stack: list[tuple[int, str]] = []
-        self.titles: list[str] = []
-        self.headings: list[Heading] = []
-        self.anchors: set[str] = set()
-
-    def add(self, content: ElementContent, first_line: int) -> None:
-        offset = first_line - 1
-        for item in content.items:
-            if isinstance(item, Block):
-                self.blocks.append(item)
-            else:
-                self._heading(item, item.line + offset)
-
-    def _heading(self, item: HeadingMark, line: int) -> None:
-        self._close()
-        while self.stack and self.stack[-1][0] >= item.level:
-            self.stack.pop()
-            self.titles.pop()
-        path = tuple(self.titles)
-        self.stack.append((item.level, item.text))
-        self.titles.append(item.text)
-        anchor = heading_anchor(item.text, self.anchors)
-        self.headings.append(Heading(item.level, item.text, anchor, line))
-        self.heading = (item.text, item.level, anchor, path, line)
-
-    def _close(self) -> None:
-        text, level, anchor, path, line = self.heading
-        if self.blocks or text:
-            self.sections.append(Section(text, level, anchor, path, line, tuple(self.blocks)))
-        self.blocks = []
-
-    def finish(self, source: SourceMap) -> DocumentModel:
-        self._close()
-        return DocumentModel(tuple(self.sections), tuple(self.headings), source)

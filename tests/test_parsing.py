@@ -46,6 +46,44 @@ def test_relative_parse_from_and_to_nothing() -> None:
         assert same(relative_parse(old, new), full_parse(new)), (old[:20], new[:20])
 
 
+def test_a_version_takes_the_sections_whose_elements_did_not_change() -> None:
+    old = "# A\n\nOne.\n\n## B\n\nTwo.\n\n## C\n\nThree.\n"
+    new = old.replace("One.", "One, changed.")
+    clear_caches()
+    before = parse_body(old)
+    after = parse_body(new, previous=before)
+    assert after.sections[0] is not before.sections[0]
+    assert after.sections[1:] == before.sections[1:]
+    assert all(a is b for a, b in zip(after.sections[1:], before.sections[1:], strict=True))
+    assert same(after, full_parse(new))
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # "1. Terms" goes: "Terms", whose anchor was "terms_1", is "terms" again.
+        (
+            "## 1. Terms\n\nA.\n\n## Other\n\nB.\n\n## Terms\n\nC.\n",
+            "## Other\n\nB.\n\n## Terms\n\nC.\n",
+        ),
+        # The heading above is renamed: the unchanged section below has a new path.
+        ("# Policy\n\n## Data\n\nA.\n\nB.\n", "# Privacy Policy\n\n## Data\n\nA.\n\nB.\n"),
+        # A paragraph joins the end of an unchanged section.
+        ("## A\n\nOne.\n\n## B\n\nTwo.\n", "## A\n\nOne.\n\nAdded.\n\n## B\n\nTwo.\n"),
+        # A heading is added above at a higher level: the sections below move under it.
+        ("## A\n\nOne.\n\n## B\n\nTwo.\n", "# Top\n\n## A\n\nOne.\n\n## B\n\nTwo.\n"),
+        # "1. A" comes before "A": "A", unchanged, becomes "a_1".
+        ("## A\n\nOne.\n\n## B\n\nTwo.\n", "## 1. A\n\nZero.\n\n## A\n\nOne.\n\n## B\n\nTwo.\n"),
+        # The same heading twice: the second one keeps its "_1".
+        ("## A\n\nOne.\n\n## A\n\nTwo.\n", "## A\n\nOne!\n\n## A\n\nTwo.\n"),
+    ],
+)
+def test_a_section_taken_from_the_previous_version_is_what_a_full_parse_gives(
+    old: str, new: str
+) -> None:
+    assert same(relative_parse(old, new), full_parse(new))
+
+
 TABLE = "# T\n\n| a | b |\n|---|---|\n| one | [x](https://x.test) <b>y</b> |\n| two | z |\n"
 
 
