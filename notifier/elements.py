@@ -75,7 +75,7 @@ class ElementReader:
             self._list_item(node, depth=0)
         else:
             self.block(node, depth=0)
-        return ElementContent(tuple(self.items), tuple(self.links), tuple(self.raw))
+        return ElementContent.of(tuple(self.items), tuple(self.links), tuple(self.raw))
 
     def line(self, node: Any) -> int:
         """Line of ``node`` relative to the chunk's first line (which is 1)."""

@@ -181,31 +181,33 @@ class HeadingMark:
     text: str
 
 
-@dataclass(frozen=True)
-class ElementContent:
-    """What one top-level Markdown element holds, with lines relative to its first line."""
+class ElementContent(NamedTuple):
+    """What one top-level Markdown element holds, with lines relative to its first line.
+
+    A named tuple, as :class:`SourceNode`: every version reads its changed elements into new
+    ones, and what the sections are assembled from is read off fields, not computed.
+    """
 
     items: tuple[Block | HeadingMark, ...]
     links: tuple[tuple[int, LinkTarget], ...]
     raw: tuple[RawHtml, ...]
+    has_heading: bool  # a section starts in it
+    opens_section: bool  # it starts with a heading: the section before it ends before it
+    # It starts with its only heading: the section it opens is made of whole elements (see
+    # :class:`SectionSource`).
+    opens_one_section: bool
 
-    @cached_property
-    def has_heading(self) -> bool:
-        """Whether a section starts in it."""
-        return any(isinstance(item, HeadingMark) for item in self.items)
-
-    @cached_property
-    def opens_section(self) -> bool:
-        """Whether it starts with a heading, so that the section before it ends before it."""
-        return bool(self.items) and isinstance(self.items[0], HeadingMark)
-
-    @cached_property
-    def opens_one_section(self) -> bool:
-        """Whether it starts with a heading and holds no other: the section it opens is made
-        of whole elements (see :class:`SectionSource`)."""
-        return self.opens_section and not any(
-            isinstance(item, HeadingMark) for item in self.items[1:]
-        )
+    @classmethod
+    def of(
+        cls,
+        items: tuple[Block | HeadingMark, ...],
+        links: tuple[tuple[int, LinkTarget], ...] = (),
+        raw: tuple[RawHtml, ...] = (),
+    ) -> ElementContent:
+        """The content of an element holding ``items``, ``links`` and ``raw``."""
+        headings = sum(isinstance(item, HeadingMark) for item in items)
+        opens = bool(items) and isinstance(items[0], HeadingMark)
+        return cls(items, links, raw, headings > 0, opens, opens and headings == 1)
 
 
 class SourceNode(NamedTuple):
