@@ -9,8 +9,8 @@ CommonMark's block structure is decided line by line, front to back, so the top-
 that end before the first changed line are the same in both versions; after the change, parsing
 stops as soon as it reaches, in the unchanged tail, an element boundary that the previous version
 also had at the same text, since from an element boundary on, identical text parses identically.
-Reference-style link definitions are global to a document, so a change in them means a full
-parse. The units are the top-level elements and, since a whole policy may be one long numbered
+Reference-style link definitions are global to a document: a change in them means a full
+parse, and a part parsed alone is given them. The units are the top-level elements and, since a whole policy may be one long numbered
 list, each item of a top-level list (an item's text does not depend on the items around it,
 tight list or loose). Tests check that the relative parse equals the full parse on every
 corpus pair and on random edits.
@@ -76,11 +76,11 @@ def parse_body(body: str, previous: DocumentModel | None = None) -> DocumentMode
         _models.move_to_end(key)
         return cached[1]
     data = body.encode("utf-8")
-    references = _reference_definitions(body)
-    signature = hashlib.sha1("\n".join(references).encode()).hexdigest() if references else ""
+    references = "\n".join(_reference_definitions(body))
+    signature = hashlib.sha1(references.encode()).hexdigest() if references else ""
     lines = data.split(b"\n")
     starts = _line_starts(lines)
-    text = SourceMap(data, signature, (), lines, starts)
+    text = SourceMap(data, signature, (), lines, starts, references=references)
     nodes = None
     source = previous.source if previous is not None else None
     if source is not None and source.signature == signature:
@@ -91,7 +91,7 @@ def parse_body(body: str, previous: DocumentModel | None = None) -> DocumentMode
     model = DocumentModel(
         assembly.sections,
         assembly.headings,
-        SourceMap(data, signature, tuple(nodes), lines, starts, assembly.sources),
+        SourceMap(data, signature, tuple(nodes), lines, starts, assembly.sources, references),
     )
     _models[key] = (body, model)
     if len(_models) > _MODEL_CACHE_SIZE:
@@ -118,9 +118,16 @@ def _parse_nodes(
     starts = text.line_starts
     if len(_contents) > _CONTENT_CACHE_LIMIT:
         _contents.clear()
+    source = window.decode("utf-8")
+    if text.references and len(window) < len(text.data):
+        # A reference link resolves against definitions anywhere in the document: a part of it
+        # is parsed with them after it (a blank line apart, so that nothing of it continues).
+        source += "\n\n" + text.references
     nodes: list[SourceNode] = []
-    for node in _units(_parser().tree(window.decode("utf-8"))):
+    for node in _units(_parser().tree(source)):
         node_start, node_end = node.srcmap
+        if node_start >= len(window):
+            break  # the definitions added after it
         if stop is not None and start + node_start >= stop:
             return nodes, start + node_start
         # Line of an offset: how many lines start at or before it.

@@ -84,6 +84,16 @@ def test_a_section_taken_from_the_previous_version_is_what_a_full_parse_gives(
     assert same(relative_parse(old, new), full_parse(new))
 
 
+def test_a_part_parsed_again_resolves_reference_links_defined_elsewhere() -> None:
+    old = "# T\n\nSee [the page][r].\n\nOther text.\n\n[r]: https://example.com/x\n"
+    new = old.replace("See", "Do see")
+    model = relative_parse(old, new)
+    assert same(model, full_parse(new))
+    assert [(link.text, link.target) for link in model.links] == [
+        ("the page", "https://example.com/x")
+    ]
+
+
 TABLE = "# T\n\n| a | b |\n|---|---|\n| one | [x](https://x.test) <b>y</b> |\n| two | z |\n"
 
 
@@ -114,6 +124,8 @@ INSERTS = st.sampled_from(
         "text with [link](#x)",
         "  - nested",
         "[ref]: https://example.com",
+        "see [the page][ref] and [this][]",
+        "[this]: https://example.com/this",
         "* star item",
         "---",
         "  # heading inside an item",
