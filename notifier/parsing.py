@@ -10,10 +10,10 @@ that end before the first changed line are the same in both versions; after the 
 stops as soon as it reaches, in the unchanged tail, an element boundary that the previous version
 also had at the same text, since from an element boundary on, identical text parses identically.
 Reference-style link definitions are global to a document: a change in them means a full
-parse, and a part parsed alone is given them. The units are the top-level elements and, since a whole policy may be one long numbered
-list, each item of a top-level list (an item's text does not depend on the items around it,
-tight list or loose). Tests check that the relative parse equals the full parse on every
-corpus pair and on random edits.
+parse, and a part parsed alone is given them. The units are the top-level elements and, since
+a whole policy may be one long numbered list, each item of a top-level list (an item's text
+does not depend on the items around it, tight list or loose). Tests check that the relative
+parse equals the full parse on every corpus pair and on random edits.
 """
 
 from __future__ import annotations
@@ -118,16 +118,19 @@ def _parse_nodes(
     starts = text.line_starts
     if len(_contents) > _CONTENT_CACHE_LIMIT:
         _contents.clear()
-    source = window.decode("utf-8")
+    parsed, shift = window, 0
     if text.references and len(window) < len(text.data):
-        # A reference link resolves against definitions anywhere in the document: a part of it
-        # is parsed with them after it (a blank line apart, so that nothing of it continues).
-        source += "\n\n" + text.references
+        # A reference link resolves against the definitions anywhere in the document, the
+        # first of a label winning: a part of it is parsed after all of them, in their order
+        # (a blank line apart, so that nothing of them continues into it).
+        prefix = (text.references + "\n\n").encode("utf-8")
+        parsed, shift = prefix + window, len(prefix)
     nodes: list[SourceNode] = []
-    for node in _units(_parser().tree(source)):
+    for node in _units(_parser().tree(parsed.decode("utf-8"))):
         node_start, node_end = node.srcmap
-        if node_start >= len(window):
-            break  # the definitions added after it
+        if node_start < shift:
+            continue  # one of the definitions
+        node_start, node_end = node_start - shift, node_end - shift
         if stop is not None and start + node_start >= stop:
             return nodes, start + node_start
         # Line of an offset: how many lines start at or before it.
@@ -136,7 +139,7 @@ def _parse_nodes(
         content = _contents.get(key)
         if content is None:
             content = _contents[key] = ElementReader(
-                window, starts, start, line, text.signature
+                parsed, starts, start - shift, line, text.signature
             ).read(node)
         last_line = bisect.bisect_right(starts, start + max(node_start, node_end - 1))
         nodes.append(SourceNode(start + node_start, start + node_end, line, last_line, content))

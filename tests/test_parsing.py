@@ -94,6 +94,17 @@ def test_a_part_parsed_again_resolves_reference_links_defined_elsewhere() -> Non
     ]
 
 
+def test_a_part_parsed_again_takes_the_first_definition_of_a_label() -> None:
+    old = (
+        "[r]: https://first.example\n\n# T\n\nIntro.\n\n"
+        "See [the page][r].\n\n[r]: https://second.example\n"
+    )
+    new = old.replace("See", "Do see")
+    model = relative_parse(old, new)
+    assert same(model, full_parse(new))
+    assert [link.target for link in model.links] == ["https://first.example"]
+
+
 TABLE = "# T\n\n| a | b |\n|---|---|\n| one | [x](https://x.test) <b>y</b> |\n| two | z |\n"
 
 
