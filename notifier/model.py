@@ -250,8 +250,6 @@ class SourceMap:
     lines: list[bytes] = field(compare=False, repr=False)
     line_starts: list[int] = field(compare=False, repr=False)
     sections: tuple[SectionSource, ...] = field(default=(), compare=False, repr=False)
-    # The document's link reference definitions, one a line (a part parsed alone needs them).
-    references: str = field(default="", compare=False, repr=False)
 
     @cached_property
     def sections_by_opening(self) -> dict[int, SectionSource]:

@@ -9,8 +9,9 @@ CommonMark's block structure is decided line by line, front to back, so the top-
 that end before the first changed line are the same in both versions; after the change, parsing
 stops as soon as it reaches, in the unchanged tail, an element boundary that the previous version
 also had at the same text, since from an element boundary on, identical text parses identically.
-Reference-style link definitions are global to a document: a change in them means a full
-parse, and a part parsed alone is given them. The units are the top-level elements and, since
+Reference-style link definitions are global to a document (a part parsed alone would not see
+those outside it), so a version that has any is parsed whole, its elements still remembered
+(they are keyed by the definitions too). The units are the top-level elements and, since
 a whole policy may be one long numbered list, each item of a top-level list (an item's text
 does not depend on the items around it, tight list or loose). Tests check that the relative
 parse equals the full parse on every corpus pair and on random edits.
@@ -21,7 +22,6 @@ from __future__ import annotations
 import bisect
 import hashlib
 import itertools
-import re
 from collections import OrderedDict
 from collections.abc import Iterator
 from functools import lru_cache
@@ -40,7 +40,6 @@ from notifier.model import (
     clear_heading_caches,
 )
 
-_REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:.*$", re.M)
 _LISTS = frozenset({"bullet_list", "ordered_list"})
 _CONTENT_CACHE_LIMIT = 50_000
 _MODEL_CACHE_SIZE = 16
@@ -76,14 +75,14 @@ def parse_body(body: str, previous: DocumentModel | None = None) -> DocumentMode
         _models.move_to_end(key)
         return cached[1]
     data = body.encode("utf-8")
-    references = "\n".join(_reference_definitions(body))
-    signature = hashlib.sha1(references.encode()).hexdigest() if references else ""
+    references = _reference_definitions(body)
+    signature = hashlib.sha1("\n".join(references).encode()).hexdigest() if references else ""
     lines = data.split(b"\n")
     starts = _line_starts(lines)
-    text = SourceMap(data, signature, (), lines, starts, references=references)
+    text = SourceMap(data, signature, (), lines, starts)
     nodes = None
     source = previous.source if previous is not None else None
-    if source is not None and source.signature == signature:
+    if source is not None and not references and not source.signature:
         nodes = _relative_nodes(source, text)
     if nodes is None:
         nodes, _ = _parse_nodes(text, 0, len(data))
@@ -91,7 +90,7 @@ def parse_body(body: str, previous: DocumentModel | None = None) -> DocumentMode
     model = DocumentModel(
         assembly.sections,
         assembly.headings,
-        SourceMap(data, signature, tuple(nodes), lines, starts, assembly.sources, references),
+        SourceMap(data, signature, tuple(nodes), lines, starts, assembly.sources),
     )
     _models[key] = (body, model)
     if len(_models) > _MODEL_CACHE_SIZE:
@@ -118,19 +117,9 @@ def _parse_nodes(
     starts = text.line_starts
     if len(_contents) > _CONTENT_CACHE_LIMIT:
         _contents.clear()
-    parsed, shift = window, 0
-    if text.references and len(window) < len(text.data):
-        # A reference link resolves against the definitions anywhere in the document, the
-        # first of a label winning: a part of it is parsed after all of them, in their order
-        # (a blank line apart, so that nothing of them continues into it).
-        prefix = (text.references + "\n\n").encode("utf-8")
-        parsed, shift = prefix + window, len(prefix)
     nodes: list[SourceNode] = []
-    for node in _units(_parser().tree(parsed.decode("utf-8"))):
+    for node in _units(_parser().tree(window.decode("utf-8"))):
         node_start, node_end = node.srcmap
-        if node_start < shift:
-            continue  # one of the definitions
-        node_start, node_end = node_start - shift, node_end - shift
         if stop is not None and start + node_start >= stop:
             return nodes, start + node_start
         # Line of an offset: how many lines start at or before it.
@@ -139,7 +128,7 @@ def _parse_nodes(
         content = _contents.get(key)
         if content is None:
             content = _contents[key] = ElementReader(
-                parsed, starts, start - shift, line, text.signature
+                window, starts, start, line, text.signature
             ).read(node)
         last_line = bisect.bisect_right(starts, start + max(node_start, node_end - 1))
         nodes.append(SourceNode(start + node_start, start + node_end, line, last_line, content))
@@ -157,34 +146,24 @@ def _units(root: Any) -> Iterator[Any]:
 
 
 def _reference_definitions(body: str) -> list[str]:
-    """Every link reference definition (``[label]: url``), as ``_REFERENCE_DEFINITION`` finds
-    them, but looking only where a ``]:`` is rather than at every line start."""
+    """The text of every link reference definition (``[label]: url "title"``), and more: around
+    each ``]:``, from the line where its label may start to the two lines after, where its
+    destination and title may be. A definition may sit in a list item or a quote and still
+    define its label for the whole document; what is more does no harm (it only decides that
+    a version is parsed whole, and which elements are read again)."""
     found: list[str] = []
     colon = body.find("]:")
     while colon >= 0:
-        end = body.find("\n", colon)
-        end = len(body) if end < 0 else end
-        match = _definition_ending_at(body, colon, end)
-        if match is not None:
-            found.append(match.group())
-            colon = body.find("]:", max(match.end(), colon + 2))
-        else:
-            colon = body.find("]:", colon + 2)
+        start = body.rfind("\n", 0, max(body.rfind("[", 0, colon), 0)) + 1
+        end = colon
+        for _ in range(3):  # the line of the colon and the two after it
+            end = body.find("\n", end + 1)
+            if end < 0:
+                end = len(body)
+                break
+        found.append(body[start:end])
+        colon = body.find("]:", colon + 2)
     return found
-
-
-def _definition_ending_at(body: str, colon: int, end: int) -> re.Match[str] | None:
-    # A label holds no "]", so its "[" comes after the previous "]"; the definition starts at
-    # the line of that "[", which only spaces (at most three) may precede.
-    bracket = body.find("[", body.rfind("]", 0, colon) + 1, colon)
-    while bracket >= 0:
-        line_start = body.rfind("\n", 0, bracket) + 1
-        if bracket - line_start <= 3 and not body[line_start:bracket].strip(" "):
-            match = _REFERENCE_DEFINITION.match(body, line_start, end)
-            if match is not None:
-                return match
-        bracket = body.find("[", bracket + 1, colon)
-    return None
 
 
 def _relative_nodes(previous: SourceMap, new: SourceMap) -> list[SourceNode] | None:

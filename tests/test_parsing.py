@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -10,7 +12,6 @@ from benchmarks.evaluate import corpus_pairs, read
 from notifier.compare import _split
 from notifier.model import DocumentModel
 from notifier.parsing import (
-    _REFERENCE_DEFINITION,
     _reference_definitions,
     clear_caches,
     parse_body,
@@ -158,16 +159,40 @@ def test_relative_parse_equals_full_parse_on_random_edits(
     assert same(relative_parse(BASE, new), full_parse(new))
 
 
-def test_reference_definitions_are_found_as_the_pattern_finds_them() -> None:
-    for _, old, _new in corpus_pairs():
-        body = read(old)
-        assert _reference_definitions(body) == _REFERENCE_DEFINITION.findall(body), old
+REFERENCE_PATTERN = re.compile(r"^ {0,3}\[[^\]]+\]:.*$", re.M)
 
 
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet="[]: \na-", max_size=60))
-def test_reference_definitions_agree_with_the_pattern_on_any_text(body: str) -> None:
-    assert _reference_definitions(body) == _REFERENCE_DEFINITION.findall(body)
+def test_the_definitions_kept_hold_every_definition_line(body: str) -> None:
+    kept = "\n".join(_reference_definitions(body))
+    assert all(line in kept for line in REFERENCE_PATTERN.findall(body))
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        # in a list item
+        (
+            "See [x][r].\n\n- [r]: https://one.example\n",
+            "See [x][r].\n\n- [r]: https://two.example\n",
+        ),
+        # in a quote
+        (
+            "See [x][r].\n\n> [r]: https://one.example\n",
+            "See [x][r].\n\n> [r]: https://two.example\n",
+        ),
+        # the destination on the next line
+        (
+            "See [x][r].\n\n[r]:\n  https://one.example\n",
+            "See [x][r].\n\n[r]:\n  https://two.example\n",
+        ),
+    ],
+)
+def test_a_changed_definition_is_seen_wherever_it_is(old: str, new: str) -> None:
+    model = relative_parse(old, new)  # the paragraph using it is the same text in both
+    assert same(model, full_parse(new))
+    assert [link.target for link in model.links] == ["https://two.example"]
 
 
 @pytest.mark.parametrize(
