@@ -42,6 +42,19 @@ def test_relative_parse_equals_full_parse_on_every_corpus_pair() -> None:
         assert same(relative_parse(old_body, new_body), full_parse(new_body)), pair
 
 
+def test_versions_parsed_one_after_another_equal_full_parses() -> None:
+    """As over a history: each version relative to the one before, itself parsed so, sharing
+    elements and sections with it; every result is then checked against a full parse."""
+    clear_caches()
+    chained: dict[str, tuple[str, str, DocumentModel]] = {}
+    for pair, old, new in corpus_pairs():
+        old_body, new_body = _split(read(old))[1], _split(read(new))[1]
+        previous = chained[old][2] if old in chained else parse_body(old_body)
+        chained[new] = (pair, new_body, parse_body(new_body, previous=previous))
+    for pair, body, model in chained.values():
+        assert same(model, full_parse(body)), pair
+
+
 def test_relative_parse_from_and_to_nothing() -> None:
     for old, new in [("", BASE), (BASE, ""), ("\n\n", BASE), (BASE, "\n"), ("# A\n", "# A\n\nB\n")]:
         assert same(relative_parse(old, new), full_parse(new)), (old[:20], new[:20])
