@@ -41,6 +41,7 @@ from notifier.model import (
 )
 
 _LISTS = frozenset({"bullet_list", "ordered_list"})
+_LONGEST_LABEL = 1000  # a link label's brackets and at most 999 characters between (CommonMark)
 _CONTENT_CACHE_LIMIT = 50_000
 _MODEL_CACHE_SIZE = 16
 _SYNC_ATTEMPTS = 3
@@ -147,14 +148,15 @@ def _units(root: Any) -> Iterator[Any]:
 
 def _reference_definitions(body: str) -> list[str]:
     """The text of every link reference definition (``[label]: url "title"``), and more: around
-    each ``]:``, from the line where its label may start to the two lines after, where its
-    destination and title may be. A definition may sit in a list item or a quote and still
-    define its label for the whole document; what is more does no harm (it only decides that
-    a version is parsed whole, and which elements are read again)."""
+    each ``]:``, from the line where its label may start (a label has at most 999 characters)
+    to the two lines after, where its destination and title may be. A definition may sit in a
+    list item or a quote and still define its label for the whole document; what is more does
+    no harm (it only decides that a version is parsed whole, and which elements are read
+    again)."""
     found: list[str] = []
     colon = body.find("]:")
     while colon >= 0:
-        start = body.rfind("\n", 0, max(body.rfind("[", 0, colon), 0)) + 1
+        start = body.rfind("\n", 0, max(colon - _LONGEST_LABEL, 0)) + 1
         end = colon
         for _ in range(3):  # the line of the colon and the two after it
             end = body.find("\n", end + 1)
