@@ -2,9 +2,10 @@
 normalised away.
 
 A section is a heading and the blocks (paragraphs, list items, table rows, quotes, code) up to
-the next heading. Blocks do not know their position, so consecutive versions of a policy share
-the blocks they have in common (and their words and sentences, computed on first use). Parsing
-is in :mod:`notifier.parsing`.
+the next heading. Blocks and sections do not know their position, so consecutive versions of a
+policy share the blocks and sections they have in common (and their words and sentences,
+computed on first use). Parsing is in :mod:`notifier.parsing`, putting sections together in
+:mod:`notifier.assembly`.
 """
 
 from __future__ import annotations
