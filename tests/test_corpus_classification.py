@@ -6,6 +6,7 @@ import json
 
 from benchmarks.evaluate import corpus_pairs, evaluate_labelled, read
 from notifier import compare
+from notifier.compare import Comparison, clear_caches
 
 from .conftest import CORPUS
 
@@ -32,3 +33,31 @@ def test_every_corpus_pair_compares_without_error() -> None:
     for _, old, new in pairs:
         data = compare(read(old), read(new)).to_dict()
         assert data["classification"] in ("none", "editorial", "material")
+
+
+def _outcome(comparison: Comparison) -> str:
+    """Everything a comparison tells: its report and the redline's alignment, block by block."""
+    sections = [
+        (
+            section.old and section.old.anchor,
+            section.new and section.new.anchor,
+            section.moved,
+            [
+                (block.old and block.old.text, block.new and block.new.text)
+                for block in section.blocks
+            ],
+        )
+        for section in comparison.sections
+    ]
+    return json.dumps([comparison.to_dict(), sections])
+
+
+def test_what_is_remembered_between_comparisons_changes_no_result() -> None:
+    """Over a history each version is parsed relative to the one before and shares elements,
+    rows and sections with it: every pair must come out as it does compared from nothing."""
+    pairs = corpus_pairs()
+    clear_caches()
+    warm = [_outcome(compare(read(old), read(new))) for _, old, new in pairs]
+    for (pair, old, new), outcome in zip(pairs, warm, strict=True):
+        clear_caches()
+        assert _outcome(compare(read(old), read(new))) == outcome, pair
