@@ -6,7 +6,8 @@ what a reader's browser will get, not what a regular expression guesses.
 Two things make comparing many versions cheap. Each top-level element is read into blocks once
 and remembered by its source text. And a new version is parsed *relative to the previous one*:
 CommonMark's block structure is decided line by line, front to back, so the top-level elements
-that end before the first changed line are the same in both versions; after the change, parsing
+before the first changed line are the same in both versions, but for the last of them (a table
+is known by its second line, and may end the paragraph before it); after the change, parsing
 stops as soon as it reaches, in the unchanged tail, an element boundary that the previous version
 also had at the same text, since from an element boundary on, identical text parses identically.
 Reference-style link definitions are global to a document (a part parsed alone would not see
@@ -181,10 +182,11 @@ def _relative_nodes(previous: SourceMap, new: SourceMap) -> list[SourceNode] | N
 class _RelativeParse:
     """Re-parses only the neighbourhood of each changed run of lines (see the module docstring).
 
-    An old element is reused when the lines from its first line to the line that closed it (the
-    next element's first line) are unchanged and the parser was at an element boundary when it
-    reached it; after a change, a window is parsed until one of its elements starts where an old
-    element started, on an unchanged line.
+    An old element is reused when the lines from its first line to the lines that closed it (the
+    next element's first line, and the one after: a table is known by its second line) are
+    unchanged and the parser was at an element boundary when it reached it; after a change, a
+    window is parsed until one of its elements starts where an old element started, on an
+    unchanged line.
     """
 
     def __init__(self, previous: SourceMap, new: SourceMap) -> None:
@@ -249,9 +251,11 @@ class _RelativeParse:
         return self.new_line(0) == 0 and self.run_of[first] == self.run_of[0]
 
     def _reusable(self, index: int) -> bool:
-        first = self.old_nodes[index].line - 1
+        first = self.first_lines[index]
         if index + 1 < len(self.old_nodes):
-            last = self.old_nodes[index + 1].line - 1
+            # What closed it: the next element's first line, and the line after it (a table
+            # starts only with its delimiter row, and may interrupt a paragraph).
+            last = min(self.first_lines[index + 1] + 1, self.old_line_count - 1)
         else:  # the last element is closed by the end of the text, which must not move
             last = self.old_line_count - 1
             if self.new_line(last) != self.new_line_count - 1:
@@ -295,12 +299,16 @@ class _RelativeParse:
 
     def _reuse(self, index: int, result: list[SourceNode]) -> int:
         """Append the old nodes reusable from ``index`` (itself reusable) on: those up to the
-        first whose closing line (the next one's first) is past ``index``'s unchanged run, so
-        one shift for all; return the index of the first node not reused."""
+        first whose closing lines (see ``_reusable``) go past ``index``'s unchanged run, so one
+        shift for all; return the index of the first node not reused."""
         nodes = self.old_nodes
         first = self.first_lines[index]
         run = self.run_of[first]
-        end = bisect.bisect_left(self.first_lines, self.run_end[run]) - 1
+        run_end = self.run_end[run]
+        if run_end >= self.old_line_count:  # the run goes on to the end of the text
+            end = len(nodes) - 1
+        else:
+            end = bisect.bisect_left(self.first_lines, run_end - 1) - 1
         if end == len(nodes) - 1 and self._reusable(end):
             end += 1  # the last one, closed by the end of the text
         lines = self.shift[run]

@@ -119,6 +119,15 @@ def test_a_part_parsed_again_takes_the_first_definition_of_a_label() -> None:
     assert [link.target for link in model.links] == ["https://first.example"]
 
 
+def test_a_paragraph_closed_by_a_table_is_not_reused_once_the_table_is_gone() -> None:
+    """A table starts only with its delimiter row, and may interrupt a paragraph: the line after
+    the one that closed an element decides too (found by random edits of a corpus policy)."""
+    old = "Intro.\n\n| x |\n| a | b |\n|---|---|\n| c | d |\n\nEnd.\n"
+    new = old.replace("|---|---|\n", "")
+    assert same(relative_parse(old, new), full_parse(new))
+    assert same(relative_parse(new, old), full_parse(old))
+
+
 TABLE = "# T\n\n| a | b |\n|---|---|\n| one | [x](https://x.test) <b>y</b> |\n| two | z |\n"
 
 
