@@ -11,11 +11,12 @@ is known by its second line, and may end the paragraph before it); after the cha
 stops as soon as it reaches, in the unchanged tail, an element boundary that the previous version
 also had at the same text, since from an element boundary on, identical text parses identically.
 Reference-style link definitions are global to a document (a part parsed alone would not see
-those outside it), so a version that has any is parsed whole, its elements still remembered
-(they are keyed by the definitions too). The units are the top-level elements and, since
-a whole policy may be one long numbered list, each item of a top-level list (an item's text
-does not depend on the items around it, tight list or loose). Tests check that the relative
-parse equals the full parse on every corpus pair and on random edits.
+those outside it, and whether a line defines anything depends on what surrounds it), so a
+version that may have any is parsed whole, its elements read afresh. The units are the
+top-level elements and, since a whole policy may be one long numbered list, each item of a
+top-level list (an item's text does not depend on the items around it, tight list or loose).
+Tests check that the relative parse equals the full parse on every corpus pair and on random
+edits.
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ from notifier.model import (
 )
 
 _LISTS = frozenset({"bullet_list", "ordered_list"})
-_LONGEST_LABEL = 1000  # a link label's brackets and at most 999 characters between (CommonMark)
 _CONTENT_CACHE_LIMIT = 50_000
 _MODEL_CACHE_SIZE = 16
 _SYNC_ATTEMPTS = 3
@@ -78,14 +78,17 @@ def parse_body(body: str, previous: DocumentModel | None = None) -> DocumentMode
         _models.move_to_end(key)
         return cached[1]
     data = body.encode("utf-8")
-    references = _reference_definitions(body)
-    signature = hashlib.sha1("\n".join(references).encode()).hexdigest() if references else ""
+    # Link reference definitions ("[label]: url") are global to a document, and whether a
+    # text that looks like one defines anything depends on where it is (not in a code block,
+    # say), which only a whole parse knows: a version with one is parsed whole and read afresh,
+    # sharing no element with another version (they are few).
+    signature = hashlib.sha1(data).hexdigest() if "]:" in body else ""
     lines = data.split(b"\n")
     starts = _line_starts(lines)
     text = SourceMap(data, signature, (), lines, starts)
     nodes = None
     source = previous.source if previous is not None else None
-    if source is not None and not references and not source.signature:
+    if source is not None and not signature and not source.signature:
         nodes = _relative_nodes(source, text)
     if nodes is None:
         nodes, _ = _parse_nodes(text, 0, len(data))
@@ -146,28 +149,6 @@ def _units(root: Any) -> Iterator[Any]:
             yield from node.children
         else:
             yield node
-
-
-def _reference_definitions(body: str) -> list[str]:
-    """The text of every link reference definition (``[label]: url "title"``), and more: around
-    each ``]:``, from the line where its label may start (a label has at most 999 characters)
-    to the two lines after, where its destination and title may be. A definition may sit in a
-    list item or a quote and still define its label for the whole document; what is more does
-    no harm (it only decides that a version is parsed whole, and which elements are read
-    again)."""
-    found: list[str] = []
-    colon = body.find("]:")
-    while colon >= 0:
-        start = body.rfind("\n", 0, max(colon - _LONGEST_LABEL, 0)) + 1
-        end = colon
-        for _ in range(3):  # the line of the colon and the two after it
-            end = body.find("\n", end + 1)
-            if end < 0:
-                end = len(body)
-                break
-        found.append(body[start:end])
-        colon = body.find("]:", colon + 2)
-    return found
 
 
 def _relative_nodes(previous: SourceMap, new: SourceMap) -> list[SourceNode] | None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -12,7 +10,6 @@ from benchmarks.evaluate import corpus_pairs, read
 from notifier.compare import _split
 from notifier.model import DocumentModel
 from notifier.parsing import (
-    _reference_definitions,
     clear_caches,
     parse_body,
 )
@@ -128,6 +125,17 @@ def test_a_paragraph_closed_by_a_table_is_not_reused_once_the_table_is_gone() ->
     assert same(relative_parse(new, old), full_parse(old))
 
 
+def test_text_like_a_definition_defines_nothing_once_in_a_code_block() -> None:
+    """Whether a line defines a label depends on what surrounds it, even far before it (found
+    by random edits of a corpus policy: a fence opened a page above a definition)."""
+    filler = "A line of ordinary text.\n" * 60
+    old = f"See [x][r].\n\n{filler}\n[r]: https://one.example\n"
+    new = f"See [x][r].\n\n```\n{filler}\n[r]: https://one.example\n"
+    model = relative_parse(old, new)
+    assert same(model, full_parse(new))
+    assert model.links == ()
+
+
 TABLE = "# T\n\n| a | b |\n|---|---|\n| one | [x](https://x.test) <b>y</b> |\n| two | z |\n"
 
 
@@ -179,16 +187,6 @@ def test_relative_parse_equals_full_parse_on_random_edits(
         lines[index : index + removed] = [inserted] if inserted else []
     new = "\n".join(lines)
     assert same(relative_parse(BASE, new), full_parse(new))
-
-
-REFERENCE_PATTERN = re.compile(r"^ {0,3}\[[^\]]+\]:.*$", re.M)
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.text(alphabet="[]: \na-", max_size=60))
-def test_the_definitions_kept_hold_every_definition_line(body: str) -> None:
-    kept = "\n".join(_reference_definitions(body))
-    assert all(line in kept for line in REFERENCE_PATTERN.findall(body))
 
 
 @pytest.mark.parametrize(
