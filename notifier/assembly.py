@@ -87,6 +87,10 @@ class _Assembler:
 
     def add(self, content: ElementContent) -> None:
         """An element with headings: each closes the open section and opens one."""
+        if not content.opens_section:
+            # Its blocks before its first heading (a quote's, say) go to the open section,
+            # which is then not made of whole elements.
+            self.contents = None
         opener = content if content.opens_one_section else None
         for item in content.items:
             if isinstance(item, HeadingMark):

@@ -85,6 +85,11 @@ def test_a_version_takes_the_sections_whose_elements_did_not_change() -> None:
         ("## A\n\nOne.\n\n## B\n\nTwo.\n", "# Top\n\n## A\n\nOne.\n\n## B\n\nTwo.\n"),
         # "1. A" comes before "A": "A", unchanged, becomes "a_1".
         ("## A\n\nOne.\n\n## B\n\nTwo.\n", "## 1. A\n\nZero.\n\n## A\n\nOne.\n\n## B\n\nTwo.\n"),
+        # The section ended inside a quote, which held a heading: the quote goes.
+        (
+            "## A\n\npara\n\n> quoted\n>\n> # H\n\nText.\n",
+            "## A\n\npara\n\n## B\n\nother\n",
+        ),
         # The same heading twice: the second one keeps its "_1".
         ("## A\n\nOne.\n\n## A\n\nTwo.\n", "## A\n\nOne!\n\n## A\n\nTwo.\n"),
     ],
@@ -171,6 +176,7 @@ INSERTS = st.sampled_from(
         "``` python",
         "> quote",
         "> - quoted item",
+        "> # quoted heading",
         "1. item",
         "10. item",
         "Setext",
