@@ -34,6 +34,7 @@ from rapidfuzz.distance import Indel
 
 from notifier.assembly import assemble
 from notifier.elements import ElementReader, clear_row_cache
+from notifier.errors import PolicyError
 from notifier.model import (
     DocumentModel,
     ElementContent,
@@ -64,6 +65,45 @@ def clear_caches() -> None:
 @lru_cache(maxsize=1)
 def _parser() -> Any:
     return markdown_it_pyrs.MarkdownIt("commonmark").enable("table")
+
+
+def _tree(source: str, line_starts: list[int], offset: int) -> Any:
+    """markdown-it's token tree of ``source`` (which starts at byte ``offset`` of the body)."""
+    try:
+        return _parser().tree(source)
+    except BaseException as error:  # a panic of the Rust parser is a BaseException
+        if not _is_panic(error):
+            raise
+        line = bisect.bisect_right(line_starts, offset) + _first_failing_line(source) - 1
+        raise PolicyError(
+            "the Markdown parser (markdown-it) fails on this text",
+            where=f"line {line} of the policy's body, the first line after the front matter "
+            "being 1",
+            fix="It is known to fail where a '[' is followed by a backtick that is never "
+            "closed: close the code span, or write \\` for a backtick",
+        ) from error
+
+
+def _first_failing_line(source: str) -> int:
+    """The first line (from 1) whose text, with the lines before it, makes the parser fail."""
+    lines = source.split("\n")
+    low, high = 1, len(lines)  # the whole text fails
+    while low < high:
+        middle = (low + high) // 2
+        try:
+            _parser().tree("\n".join(lines[:middle]))
+        except BaseException as error:
+            if not _is_panic(error):
+                raise
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def _is_panic(error: BaseException) -> bool:
+    # pyo3's PanicException cannot be imported by name; it is known by its class's name.
+    return type(error).__name__ == "PanicException"
 
 
 def parse_body(body: str, previous: DocumentModel | None = None) -> DocumentModel:
@@ -124,7 +164,7 @@ def _parse_nodes(
     if len(_contents) > _CONTENT_CACHE_LIMIT:
         _contents.clear()
     nodes: list[SourceNode] = []
-    for node in _units(_parser().tree(window.decode("utf-8"))):
+    for node in _units(_tree(window.decode("utf-8"), text.line_starts, start)):
         node_start, node_end = node.srcmap
         if stop is not None and start + node_start >= stop:
             return nodes, start + node_start

@@ -109,3 +109,18 @@ def test_bad_specs_are_usage_errors(policy_repo: PolicyRepo) -> None:
     encoding = run_cli("diff", "latin.md", "policy/privacy.md", cwd=policy_repo.path)
     assert encoding.code == 1
     assert "not UTF-8" in encoding.err
+
+
+def test_text_the_markdown_parser_fails_on_is_an_error_naming_the_line(
+    two_files: tuple[Path, Path],
+) -> None:
+    """markdown-it (the Rust port) panics on a '[' followed by a backtick never closed."""
+    old, new = two_files
+    body_start = PRIVACY.count("\n", 0, PRIVACY.index("\n---\n") + 5)
+    lines = PRIVACY.split("\n")
+    lines.insert(body_start + 2, "See [`this.")
+    new.write_text("\n".join(lines), encoding="utf-8")
+    result = run_cli("diff", str(old), str(new), cwd=old.parent)
+    assert result.code == 1
+    assert "Error: the Markdown parser (markdown-it) fails on this text (line 3 of" in result.err
+    assert "Traceback" not in result.err

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from benchmarks.evaluate import corpus_pairs, read
 from notifier.compare import _split
+from notifier.errors import PolicyError
 from notifier.model import DocumentModel
 from notifier.parsing import (
     clear_caches,
@@ -139,6 +140,12 @@ def test_text_like_a_definition_defines_nothing_once_in_a_code_block() -> None:
     model = relative_parse(old, new)
     assert same(model, full_parse(new))
     assert model.links == ()
+
+
+def test_text_the_markdown_parser_fails_on_is_a_policy_error_naming_its_line() -> None:
+    # markdown-it's Rust port panics on a '[' followed by a backtick that is never closed.
+    with pytest.raises(PolicyError, match="line 4 of the policy's body"):
+        full_parse("# T\n\nIntro.\nSee [`this.\n\nMore.\n")
 
 
 TABLE = "# T\n\n| a | b |\n|---|---|\n| one | [x](https://x.test) <b>y</b> |\n| two | z |\n"
