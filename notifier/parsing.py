@@ -25,9 +25,9 @@ import bisect
 import hashlib
 import itertools
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import markdown_it_pyrs
 from rapidfuzz.distance import Indel
@@ -48,6 +48,7 @@ _CONTENT_CACHE_LIMIT = 50_000
 _MODEL_CACHE_SIZE = 16
 _SYNC_ATTEMPTS = 3
 _tuple = tuple.__new__
+T = TypeVar("T")
 
 _contents: dict[tuple[str, bytes, str], ElementContent] = {}
 # Keyed by a short fingerprint of the body (see _model_key), holding the body to confirm a hit.
@@ -69,12 +70,20 @@ def _parser() -> Any:
 
 def _tree(source: str, line_starts: list[int], offset: int) -> Any:
     """markdown-it's token tree of ``source`` (which starts at byte ``offset`` of the body)."""
+    first_line = bisect.bisect_right(line_starts, offset)
+    return run_markdown_it(_parser().tree, source, first_line=first_line)
+
+
+def run_markdown_it(call: Callable[[str], T], source: str, *, first_line: int = 1) -> T:
+    """``call(source)``, ``call`` being markdown-it's (Rust port's) tree or render, whose panic
+    becomes a :class:`PolicyError` naming the line (``source`` starting at ``first_line`` of
+    the policy's body)."""
     try:
-        return _parser().tree(source)
+        return call(source)
     except BaseException as error:  # a panic of the Rust parser is a BaseException
         if not _is_panic(error):
             raise
-        line = bisect.bisect_right(line_starts, offset) + _first_failing_line(source) - 1
+        line = first_line + _first_failing_line(call, source) - 1
         raise PolicyError(
             "the Markdown parser (markdown-it) fails on this text",
             where=f"line {line} of the policy's body, the first line after the front matter "
@@ -84,14 +93,14 @@ def _tree(source: str, line_starts: list[int], offset: int) -> Any:
         ) from error
 
 
-def _first_failing_line(source: str) -> int:
+def _first_failing_line(call: Callable[[str], object], source: str) -> int:
     """The first line (from 1) whose text, with the lines before it, makes the parser fail."""
     lines = source.split("\n")
     low, high = 1, len(lines)  # the whole text fails
     while low < high:
         middle = (low + high) // 2
         try:
-            _parser().tree("\n".join(lines[:middle]))
+            call("\n".join(lines[:middle]))
         except BaseException as error:
             if not _is_panic(error):
                 raise

@@ -14,6 +14,7 @@ from notifier.parsing import (
     clear_caches,
     parse_body,
 )
+from notifier.site.render import render_policy
 
 from .conftest import REPO_ROOT
 
@@ -146,6 +147,11 @@ def test_text_the_markdown_parser_fails_on_is_a_policy_error_naming_its_line() -
     # markdown-it's Rust port panics on a '[' followed by a backtick that is never closed.
     with pytest.raises(PolicyError, match="line 4 of the policy's body"):
         full_parse("# T\n\nIntro.\nSee [`this.\n\nMore.\n")
+
+
+def test_the_site_renderer_reports_that_failure_the_same_way() -> None:
+    with pytest.raises(PolicyError, match="line 3 of the policy's body"):
+        render_policy("Intro.\n\nSee [`this.\n")
 
 
 TABLE = "# T\n\n| a | b |\n|---|---|\n| one | [x](https://x.test) <b>y</b> |\n| two | z |\n"

@@ -11,6 +11,7 @@ from typing import Any
 import markdown_it_pyrs
 
 from notifier.model import heading_anchor
+from notifier.parsing import run_markdown_it
 from notifier.site.sanitize import sanitize_html
 
 # CommonMark and tables, without raw HTML: HTML written in a policy is shown as text.
@@ -62,7 +63,7 @@ def _renderer() -> Any:
 
 def render_policy(body: str, *, shift: int = 0) -> RenderedPolicy:
     """Render a policy body; headings get stable ids and are moved down ``shift`` levels."""
-    rendered = _renderer().render(body)
+    rendered = run_markdown_it(_renderer().render, body)
     taken: set[str] = set()
     toc: list[TocEntry] = []
 
