@@ -158,7 +158,7 @@ def _align_middle(old: Sequence[Section], new: Sequence[Section]) -> list[Sectio
     for old_index, new_index in _redline_order(pairs, len(old), len(new)):
         old_section = old[old_index] if old_index is not None else None
         new_section = new[new_index] if new_index is not None else None
-        diffs.append(_section_diff(old_section, new_section, (old_index, new_index) in moved))
+        diffs.append(SectionDiff(old_section, new_section, (old_index, new_index) in moved))
     return diffs
 
 
@@ -251,10 +251,6 @@ def _redline_order(
         else:
             order.append(((after, 1, i), i, None))
     return [(old, new) for _, old, new in sorted(order, key=lambda item: item[0])]
-
-
-def _section_diff(old: Section | None, new: Section | None, moved: bool) -> SectionDiff:
-    return SectionDiff(old, new, moved)
 
 
 def align_blocks(old: Sequence[Block], new: Sequence[Block]) -> list[BlockDiff]:

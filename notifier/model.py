@@ -202,8 +202,8 @@ class ElementContent(NamedTuple):
     def of(
         cls,
         items: tuple[Block | HeadingMark, ...],
-        links: tuple[tuple[int, LinkTarget], ...] = (),
-        raw: tuple[RawHtml, ...] = (),
+        links: tuple[tuple[int, LinkTarget], ...],
+        raw: tuple[RawHtml, ...],
     ) -> ElementContent:
         """The content of an element holding ``items``, ``links`` and ``raw``."""
         headings = sum(isinstance(item, HeadingMark) for item in items)
