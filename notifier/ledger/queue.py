@@ -243,7 +243,7 @@ class DeliveryQueue:
                     submitted_at=now,
                 )
             ).rowcount
-            self._split(connection, batch, now)
+            _settle(connection, batch, state="partial", answered_at=now)
         return int(changed)
 
     def mark_failed(self, batch: Batch, delivery_ids: list[int], error: str) -> int:
@@ -259,12 +259,8 @@ class DeliveryQueue:
             if len(delivery_ids) == len(batch.items):
                 _settle(connection, batch, state="rejected", answered_at=now)
             else:
-                self._split(connection, batch, now)
+                _settle(connection, batch, state="partial", answered_at=now)
         return int(changed)
-
-    @staticmethod
-    def _split(connection: Connection, batch: Batch, now: dt.datetime) -> None:
-        _settle(connection, batch, state="partial", answered_at=now)
 
     def release(self, batch: Batch) -> None:
         """Give a batch back to the queue: it was never sent (e.g. the API key was refused)."""
