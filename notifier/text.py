@@ -59,7 +59,26 @@ _ABBREVIATIONS = frozenset(
 
 def tokens(text: str) -> tuple[str, ...]:
     """Words (with their inner punctuation) and punctuation marks, in order."""
-    return tuple(_TOKEN.findall(text))
+    return tuple(findall_between_spaces(_TOKEN, text))
+
+
+def findall_between_spaces(pattern: re.Pattern[str], text: str) -> list[str]:
+    """``pattern.findall(text)``, for a pattern whose matches hold no whitespace and take a
+    run of letters and digits whole.
+
+    The same list, found faster: most words of prose are such a run between spaces, and are
+    taken as they are; the pattern is run only on the rest. (``str.split`` and ``\\s`` know
+    the same spaces, and ``str.isalnum`` the same letters and digits as ``\\w``, but for
+    ``_``, which ``isalnum`` leaves to the pattern.)
+    """
+    found: list[str] = []
+    take, search = found.append, pattern.findall
+    for chunk in text.split():
+        if chunk.isalnum():
+            take(chunk)
+        else:
+            found += search(chunk)
+    return found
 
 
 def spacing(text: str) -> tuple[bool, ...]:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from importlib import resources
 
+from notifier.text import findall_between_spaces
+
 
 def _default_topics() -> dict[str, tuple[str, ...]]:
     """Topics whose change alters what the company does or may do, or the reader's rights
@@ -229,7 +231,7 @@ class Vocabulary:
 
     def _find(self, text: str) -> dict[str, list[str]]:
         # Only words that start a term are looked at; the longest term wins where terms overlap.
-        words = _WORD.findall(text.casefold())
+        words = findall_between_spaces(_WORD, text.casefold())
         if "'" in text or "\u2019" in text:
             words = [w[:-2] if w.endswith(_POSSESSIVE) else w for w in words]
         owners, sizes = self._topics_of_term, self._term_sizes

@@ -1,0 +1,42 @@
+"""Words and tokens of normalised text (notifier.text)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from notifier.text import _TOKEN, findall_between_spaces, tokens
+from notifier.vocabulary import _WORD
+
+# Letters and digits of several scripts (and a superscript digit, a letter of \w that is no
+# ASCII), the punctuation the patterns treat apart, and the many kinds of space.
+TEXT = st.text(
+    alphabet="ab1Z_é\u00b2\u0660$€£§%@/:.,-'\u2019!?()\u00a0\u2009\u3000 \t\n\x1c\x85",
+    max_size=40,
+)
+
+
+@pytest.mark.parametrize("pattern", [_TOKEN, _WORD], ids=["tokens", "topic words"])
+@settings(max_examples=500, deadline=None)
+@given(text=TEXT)
+def test_findall_between_spaces_is_findall(pattern: re.Pattern[str], text: str) -> None:
+    assert findall_between_spaces(pattern, text) == pattern.findall(text)
+
+
+def test_tokens_keep_inner_punctuation() -> None:
+    assert tokens("Keep AES-256-GCM for $5,000.00 (don't) 10% e.g. snake_case") == (
+        "Keep",
+        "AES-256-GCM",
+        "for",
+        "$5,000.00",
+        "(",
+        "don't",
+        ")",
+        "10%",
+        "e.g",
+        ".",
+        "snake_case",
+    )
