@@ -4,7 +4,7 @@ A section is a heading and the blocks up to the next heading; its path is the he
 and its anchor the site's (numbering left out, ``_1`` for a repeat). Consecutive versions share
 their unchanged elements (:mod:`notifier.parsing` reads each element once), so a section of the
 previous version is taken as it is wherever the elements it was made of follow one another
-again, under the same headings and with its anchor still free: a new version then costs in
+again, under the same headings and where it gets the same anchor: a new version then costs in
 proportion to what changed in it, not to its length. Tests check that this equals assembling
 everything afresh, on every corpus pair and on random edits.
 """
@@ -25,7 +25,7 @@ from notifier.model import (
     SourceMap,
     SourceNode,
     anchor_base,
-    heading_anchor,
+    free_anchor,
 )
 
 _NO_SECTION: tuple[str, int, str, tuple[str, ...]] = ("", 0, "", ())
@@ -39,11 +39,16 @@ class Assembly:
     sections: tuple[Section, ...]
     headings: tuple[Heading, ...]
     sources: tuple[SectionSource, ...]
+    preamble: Section | None  # the blocks before the first heading, if any
 
 
 def assemble(nodes: Sequence[SourceNode], previous: SourceMap | None = None) -> Assembly:
     """The sections of ``nodes``, taking the unchanged ones from ``previous``."""
-    assembler = _Assembler(previous.sections_by_opening if previous is not None else {})
+    assembler = (
+        _Assembler(previous.sections_by_opening, previous.preamble)
+        if previous is not None
+        else _Assembler({}, None)
+    )
     index, count = 0, len(nodes)
     while index < count:
         content = nodes[index].content
@@ -64,14 +69,15 @@ def assemble(nodes: Sequence[SourceNode], previous: SourceMap | None = None) -> 
 class _Assembler:
     """The sections so far, the open section, and the headings above it."""
 
-    def __init__(self, previous: dict[int, SectionSource]) -> None:
+    def __init__(self, previous: dict[int, list[SectionSource]], preamble: Section | None) -> None:
         self.previous = previous
+        self.previous_preamble = preamble
+        self.preamble: Section | None = None
         self.sections: list[Section] = []
         self.headings: list[Heading] = []
         self.sources: list[SectionSource] = []
         self.heading = _NO_SECTION  # text, level, anchor and path of the open section
         self.opened: Heading | None = None
-        self.anchor_is_base = False  # the open section's anchor has no "_1"
         self.blocks: list[Block] = []
         # The elements of the open section, while it is made of whole elements.
         self.contents: list[ElementContent] | None = None
@@ -101,16 +107,16 @@ class _Assembler:
     def reuse(self, nodes: Sequence[SourceNode], index: int) -> int:
         """Take the previous version's section opened by ``nodes[index]`` if it is still the
         same; where the nodes after it start (0: it is not the same)."""
-        source = self.previous.get(id(nodes[index].content))
-        if source is None or not self._same_elements(nodes, index, source.contents):
+        source = self._same_source(nodes, index)
+        if source is None:
             return 0
         section = source.section
         self._close()
         self._pop_to(section.level)
         if (
-            not source.anchor_is_base
-            or section.anchor in self.anchors
-            or tuple(self.titles) != section.path
+            tuple(self.titles) != section.path
+            # The headings before may have taken (or left) the base of its anchor, or a "_1".
+            or free_anchor(anchor_base(section.heading), self.anchors) != section.anchor
         ):
             return 0
         self._push(section.level, section.heading, section.anchor)
@@ -118,6 +124,13 @@ class _Assembler:
         self.headings.append(source.heading)
         self.sources.append(source)
         return index + len(source.contents)
+
+    def _same_source(self, nodes: Sequence[SourceNode], index: int) -> SectionSource | None:
+        """The previous version's section made of the elements from ``nodes[index]`` on."""
+        for source in self.previous.get(id(nodes[index].content), ()):
+            if self._same_elements(nodes, index, source.contents):
+                return source
+        return None
 
     @staticmethod
     def _same_elements(
@@ -133,9 +146,7 @@ class _Assembler:
         self._close()
         self._pop_to(item.level)
         path = tuple(self.titles)
-        base = anchor_base(item.text)
-        self.anchor_is_base = base not in self.anchors
-        anchor = base if self.anchor_is_base else heading_anchor(item.text, self.anchors)
+        anchor = free_anchor(anchor_base(item.text), self.anchors)
         self._push(item.level, item.text, anchor)
         self.opened = Heading(item.level, item.text, anchor)
         self.headings.append(self.opened)
@@ -156,13 +167,21 @@ class _Assembler:
         text, level, anchor, path = self.heading
         if self.blocks or text:
             section = Section(text, level, anchor, path, tuple(self.blocks))
+            if level == 0:  # the text before the first heading
+                section = self.preamble = self._same_preamble(section)
             self.sections.append(section)
             if self.contents is not None and self.opened is not None:
-                self.sources.append(
-                    SectionSource(section, self.opened, tuple(self.contents), self.anchor_is_base)
-                )
+                self.sources.append(SectionSource(section, self.opened, tuple(self.contents)))
         self.heading, self.opened, self.contents, self.blocks = _NO_SECTION, None, None, []
 
     def finish(self) -> Assembly:
         self._close()
-        return Assembly(tuple(self.sections), tuple(self.headings), tuple(self.sources))
+        return Assembly(
+            tuple(self.sections), tuple(self.headings), tuple(self.sources), self.preamble
+        )
+
+    def _same_preamble(self, preamble: Section) -> Section:
+        # Unchanged, it is the previous version's object, as the sections taken over are, so
+        # that the diff pairs it with itself at a glance (see diff.align_sections).
+        previous = self.previous_preamble
+        return previous if previous is not None and previous == preamble else preamble

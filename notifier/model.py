@@ -234,7 +234,6 @@ class SectionSource:
     section: Section
     heading: Heading
     contents: tuple[ElementContent, ...]
-    anchor_is_base: bool  # no heading before had taken its anchor (it has no "_1")
 
 
 @dataclass(frozen=True)
@@ -242,7 +241,8 @@ class SourceMap:
     """Where each top-level element of a parsed body lies, so the next version can reuse them.
 
     ``lines`` (the body split at newlines) and ``line_starts`` (byte offset of each line, and
-    one past the end) are kept for the next version's relative parse.
+    one past the end) are kept for the next version's relative parse; ``sections`` and
+    ``preamble`` (the section before the first heading) for its assembly.
     """
 
     data: bytes
@@ -251,14 +251,16 @@ class SourceMap:
     lines: list[bytes] = field(compare=False, repr=False)
     line_starts: list[int] = field(compare=False, repr=False)
     sections: tuple[SectionSource, ...] = field(default=(), compare=False, repr=False)
+    preamble: Section | None = field(default=None, compare=False, repr=False)
 
     @cached_property
-    def sections_by_opening(self) -> dict[int, SectionSource]:
+    def sections_by_opening(self) -> dict[int, list[SectionSource]]:
         """The sections made of whole elements, by the identity of the element opening them
-        (elements are shared between versions: see :mod:`notifier.parsing`)."""
-        found: dict[int, SectionSource] = {}
+        (elements are shared between versions: see :mod:`notifier.parsing`; a heading that
+        recurs with the same text opens several)."""
+        found: dict[int, list[SectionSource]] = {}
         for source in self.sections:
-            found.setdefault(id(source.contents[0]), source)
+            found.setdefault(id(source.contents[0]), []).append(source)
         return found
 
 
@@ -282,12 +284,18 @@ def heading_key(text: str) -> str:
 def heading_anchor(text: str, taken: set[str]) -> str:
     """A section's anchor: its heading without numbering, so that ``#data-retention`` stays the
     same when "4. Data Retention" becomes "5. Data Retention" (``_1`` suffixes for repeats)."""
-    base = anchor_base(text)
+    anchor = free_anchor(anchor_base(text), taken)
+    taken.add(anchor)
+    return anchor
+
+
+def free_anchor(base: str, taken: set[str]) -> str:
+    """The anchor of a heading whose :func:`anchor_base` is ``base``, the headings before it
+    having taken ``taken``: ``base``, or the first of ``base_1``, ``base_2`` ... still free."""
     anchor, count = base, 0
     while anchor in taken:
         count += 1
         anchor = f"{base}_{count}"
-    taken.add(anchor)
     return anchor
 
 

@@ -150,7 +150,9 @@ def parse_body(body: str, previous: DocumentModel | None = None) -> DocumentMode
     model = DocumentModel(
         assembly.sections,
         assembly.headings,
-        SourceMap(data, signature, tuple(nodes), lines, starts, assembly.sources),
+        SourceMap(
+            data, signature, tuple(nodes), lines, starts, assembly.sources, assembly.preamble
+        ),
     )
     _models[key] = (body, model)
     if len(_models) > _MODEL_CACHE_SIZE:

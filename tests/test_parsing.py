@@ -71,6 +71,30 @@ def test_a_version_takes_the_sections_whose_elements_did_not_change() -> None:
     assert same(after, full_parse(new))
 
 
+def test_a_version_takes_a_repeated_heading_s_section_whose_anchor_stays() -> None:
+    old = "## A\n\nOne.\n\n## B\n\nTwo.\n\n## A\n\nThree.\n"
+    clear_caches()
+    before = parse_body(old)
+    after = parse_body(old.replace("Two.", "Two, changed."), previous=before)
+    assert [section.anchor for section in after.sections] == ["a", "b", "a_1"]
+    assert after.sections[2] is before.sections[2]
+
+
+def test_a_version_takes_the_unchanged_text_before_the_first_heading() -> None:
+    old = "Last updated: May.\n\n# A\n\nOne.\n\n## B\n\nTwo.\n"
+    clear_caches()
+    before = parse_body(old)
+    after = parse_body(old.replace("Two.", "Two, changed."), previous=before)
+    assert after.sections[0] is before.sections[0]
+    assert after.sections[0].level == 0 and after.sections[0].blocks[0].text == "Last updated: May."
+    changed = parse_body(old.replace("May", "June"), previous=after)
+    assert changed.sections[0] is not after.sections[0]
+    assert same(changed, full_parse(old.replace("May", "June")))
+    # Headings only, then a text before them again: nothing to take from a version without.
+    headed = parse_body("# A\n\nOne.\n", previous=changed)
+    assert same(parse_body(old, previous=headed), full_parse(old))
+
+
 @pytest.mark.parametrize(
     ("old", "new"),
     [
@@ -94,6 +118,16 @@ def test_a_version_takes_the_sections_whose_elements_did_not_change() -> None:
         ),
         # The same heading twice: the second one keeps its "_1".
         ("## A\n\nOne.\n\n## A\n\nTwo.\n", "## A\n\nOne!\n\n## A\n\nTwo.\n"),
+        # Three times, the first goes: "a_1" becomes "a", "a_2" becomes "a_1".
+        (
+            "## A\n\nOne.\n\n## A\n\nTwo.\n\n## A\n\nThree.\n",
+            "## B\n\nOne.\n\n## A\n\nTwo.\n\n## A\n\nThree.\n",
+        ),
+        # A heading between takes "a_1": the unchanged "A" after it becomes "a_2".
+        (
+            "## A\n\nOne.\n\n## B\n\nTwo.\n\n## A\n\nThree.\n",
+            "## A\n\nOne.\n\n## A\n\nTwo.\n\n## A\n\nThree.\n",
+        ),
     ],
 )
 def test_a_section_taken_from_the_previous_version_is_what_a_full_parse_gives(
