@@ -44,11 +44,7 @@ class Assembly:
 
 def assemble(nodes: Sequence[SourceNode], previous: SourceMap | None = None) -> Assembly:
     """The sections of ``nodes``, taking the unchanged ones from ``previous``."""
-    assembler = (
-        _Assembler(previous.sections_by_opening, previous.preamble)
-        if previous is not None
-        else _Assembler({}, None)
-    )
+    assembler = _Assembler(previous)
     index, count = 0, len(nodes)
     while index < count:
         content = nodes[index].content
@@ -69,9 +65,10 @@ def assemble(nodes: Sequence[SourceNode], previous: SourceMap | None = None) -> 
 class _Assembler:
     """The sections so far, the open section, and the headings above it."""
 
-    def __init__(self, previous: dict[int, list[SectionSource]], preamble: Section | None) -> None:
+    def __init__(self, previous: SourceMap | None) -> None:
         self.previous = previous
-        self.previous_preamble = preamble
+        self.previous_openings = previous.sections_by_opening if previous is not None else {}
+        self.previous_preamble = previous.preamble if previous is not None else None
         self.preamble: Section | None = None
         self.sections: list[Section] = []
         self.headings: list[Heading] = []
@@ -127,9 +124,14 @@ class _Assembler:
 
     def _same_source(self, nodes: Sequence[SourceNode], index: int) -> SectionSource | None:
         """The previous version's section made of the elements from ``nodes[index]`` on."""
-        for source in self.previous.get(id(nodes[index].content), ()):
-            if self._same_elements(nodes, index, source.contents):
-                return source
+        opening = id(nodes[index].content)
+        source = self.previous_openings.get(opening)
+        if source is None or self._same_elements(nodes, index, source.contents):
+            return source
+        assert self.previous is not None  # it had a section
+        for later in self.previous.later_sections_by_opening.get(opening, ()):
+            if self._same_elements(nodes, index, later.contents):
+                return later
         return None
 
     @staticmethod

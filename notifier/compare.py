@@ -29,6 +29,7 @@ from notifier.changes import (
 from notifier.classify import Assessment, Classifier
 from notifier.diff import (
     BlockDiff,
+    SectionAlignment,
     SectionDiff,
     align,
     align_sections,
@@ -84,8 +85,13 @@ class Comparison:
 
     old: DocumentModel
     new: DocumentModel
-    sections: tuple[SectionDiff, ...]
+    alignment: SectionAlignment
     changes: tuple[ClassifiedChange, ...]
+
+    @property
+    def sections(self) -> tuple[SectionDiff, ...]:
+        """The aligned redline, section by section, in the new document's order."""
+        return self.alignment.sections
 
     @property
     def classification(self) -> str:
@@ -157,9 +163,9 @@ def _compare(old_text: str, new_text: str, vocabulary: Vocabulary | None) -> Com
     new_front, new_body = _split(new_text)
     old_model = parse_body(old_body)
     new_model = parse_body(new_body, previous=old_model)
-    sections = tuple(align_sections(old_model, new_model))
+    alignment = align_sections(old_model, new_model)
     changes: list[Change] = list(front_matter_changes(old_front, new_front))
-    for section in sections:
+    for section in alignment.middle:  # those before and after it are unchanged
         if section.unchanged:
             continue
         changes += section_changes(section)
@@ -172,7 +178,7 @@ def _compare(old_text: str, new_text: str, vocabulary: Vocabulary | None) -> Com
     return Comparison(
         old_model,
         new_model,
-        sections,
+        alignment,
         tuple(_classified(change, classifier.assess(change)) for change in changes),
     )
 

@@ -124,20 +124,37 @@ def word_ops(old: Sequence[str], new: Sequence[str]) -> tuple[WordOp, ...]:
     )
 
 
-def align_sections(old: DocumentModel, new: DocumentModel) -> list[SectionDiff]:
+@dataclass(frozen=True)
+class SectionAlignment:
+    """The sections of two versions aligned.
+
+    A new version shares the sections it did not change with the previous one (see
+    :mod:`notifier.assembly`): those both versions start and end with pair with themselves,
+    unchanged, and only the sections between are matched (as a whole, they would pair the same
+    way). The shared ones are made into redline sections only when the redline is read.
+    """
+
+    head: tuple[Section, ...]
+    middle: tuple[SectionDiff, ...]
+    tail: tuple[Section, ...]
+
+    @cached_property
+    def sections(self) -> tuple[SectionDiff, ...]:
+        """Every section of the redline, in the new document's order."""
+        return (
+            *(SectionDiff(section, section) for section in self.head),
+            *self.middle,
+            *(SectionDiff(section, section) for section in self.tail),
+        )
+
+
+def align_sections(old: DocumentModel, new: DocumentModel) -> SectionAlignment:
     """Match sections by heading, then by content, and diff each pair."""
     before, after = old.sections, new.sections
-    # A new version shares the sections it did not change with the previous one (see
-    # notifier.assembly): those at both ends pair with themselves, and only the sections between
-    # are matched (as a whole, they would pair the same way).
     head = _shared_head(before, after)
     tail = _shared_head(before[head:][::-1], after[head:][::-1])
     middle = _align_middle(before[head : len(before) - tail], after[head : len(after) - tail])
-    return [
-        *(SectionDiff(section, section) for section in before[:head]),
-        *middle,
-        *(SectionDiff(section, section) for section in before[len(before) - tail :]),
-    ]
+    return SectionAlignment(before[:head], tuple(middle), before[len(before) - tail :])
 
 
 def _shared_head(old: Sequence[Section], new: Sequence[Section]) -> int:

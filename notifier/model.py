@@ -254,13 +254,21 @@ class SourceMap:
     preamble: Section | None = field(default=None, compare=False, repr=False)
 
     @cached_property
-    def sections_by_opening(self) -> dict[int, list[SectionSource]]:
+    def sections_by_opening(self) -> dict[int, SectionSource]:
         """The sections made of whole elements, by the identity of the element opening them
-        (elements are shared between versions: see :mod:`notifier.parsing`; a heading that
-        recurs with the same text opens several)."""
+        (elements are shared between versions: see :mod:`notifier.parsing`); where a heading
+        recurs with the same text, the first (the others: :attr:`later_sections_by_opening`)."""
+        return {id(source.contents[0]): source for source in reversed(self.sections)}
+
+    @cached_property
+    def later_sections_by_opening(self) -> dict[int, list[SectionSource]]:
+        """The sections opened by the same element as one before them."""
+        first = self.sections_by_opening
         found: dict[int, list[SectionSource]] = {}
         for source in self.sections:
-            found.setdefault(id(source.contents[0]), []).append(source)
+            key = id(source.contents[0])
+            if first[key] is not source:
+                found.setdefault(key, []).append(source)
         return found
 
 
