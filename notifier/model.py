@@ -10,6 +10,7 @@ computed on first use). Parsing is in :mod:`notifier.parsing`, putting sections 
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -122,6 +123,11 @@ class Section:
         """How the section is named in reports (the preamble is "(preamble)")."""
         return self.heading or "(preamble)"
 
+    @cached_property
+    def sentences(self) -> tuple[str, ...]:
+        """The sentences of its blocks, in order (once per section: versions share them)."""
+        return tuple(itertools.chain.from_iterable(block.sentences for block in self.blocks))
+
 
 @dataclass(frozen=True)
 class DocumentModel:
@@ -167,7 +173,9 @@ class DocumentModel:
     @cached_property
     def sentence_set(self) -> frozenset[str]:
         """Every sentence of the document (for telling moved text from new text)."""
-        return frozenset(s for sec in self.sections for b in sec.blocks for s in b.sentences)
+        return frozenset(
+            itertools.chain.from_iterable(section.sentences for section in self.sections)
+        )
 
     def contains(self, sentence: str) -> bool:
         """Whether ``sentence`` is, word for word, a sentence of the document."""
