@@ -280,7 +280,7 @@ def _sentence_changes(change: BlockChange) -> list[Change]:
         change.old.sentences,
         change.new.sentences,
         key=lambda s: s,
-        similarity=_sentence_similarity,
+        words=_word_set,
         threshold=_SENTENCE_SIMILARITY,
     )
     for old, new in pairs:
@@ -299,11 +299,6 @@ def _sentence_changes(change: BlockChange) -> list[Change]:
             )
         )
     return found
-
-
-def _sentence_similarity(a: str, b: str) -> float:
-    left, right = _word_set(a), _word_set(b)
-    return len(left & right) / len(left | right) if left and right else 0.0
 
 
 @lru_cache(maxsize=4096)

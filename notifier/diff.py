@@ -203,12 +203,16 @@ def _match_by_content(
     old_words = {i: _word_set(old[i].blocks) for i in left_old}
     new_words = {j: _word_set(new[j].blocks) for j in left_new}
     scored = sorted(
-        ((_jaccard(old_words[i], new_words[j]), i, j) for i in left_old for j in left_new),
+        (
+            (score, i, j)
+            for i in left_old
+            for j in left_new
+            if _may_reach(old_words[i], new_words[j], _SECTION_SIMILARITY)
+            and (score := _jaccard(old_words[i], new_words[j])) >= _SECTION_SIMILARITY
+        ),
         reverse=True,
     )
-    for score, i, j in scored:
-        if score < _SECTION_SIMILARITY:
-            break
+    for _, i, j in scored:
         if i not in pairs and j not in taken:
             pairs[i] = j
             taken.add(j)
@@ -216,6 +220,17 @@ def _match_by_content(
 
 def _word_set(blocks: Sequence[Block]) -> frozenset[str]:
     return frozenset().union(*(block.word_set for block in blocks))
+
+
+def _may_reach(a: frozenset[str], b: frozenset[str], threshold: float) -> bool:
+    """Whether the Jaccard similarity of ``a`` and ``b`` may be ``threshold`` or more: it is at
+    most the smaller size over the larger (exactly so in floating point too, division being
+    monotonic), which costs nothing next to intersecting two sets of hundreds of words (for a
+    threshold above zero)."""
+    small, large = len(a), len(b)
+    if small > large:
+        small, large = large, small
+    return small > 0 and small / large >= threshold
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
@@ -279,7 +294,7 @@ def align_blocks(old: Sequence[Block], new: Sequence[Block]) -> list[BlockDiff]:
         old,
         new,
         key=lambda block: block.text,
-        similarity=lambda a, b: _jaccard(a.word_set, b.word_set),
+        words=lambda block: block.word_set,
     )
     return [BlockDiff(a, b) for a, b in pairs]
 
@@ -289,10 +304,12 @@ def align(
     new: Sequence[T],
     *,
     key: Callable[[T], str],
-    similarity: Callable[[T, T], float],
+    words: Callable[[T], frozenset[str]],
     threshold: float = _BLOCK_SIMILARITY,
 ) -> Iterator[tuple[T | None, T | None]]:
-    """Pairs (old, new), (old, None) for removed and (None, new) for added items, in order."""
+    """Pairs (old, new), (old, None) for removed and (None, new) for added items, in order:
+    items equal by ``key`` pair, and the others pair where the Jaccard similarity of their
+    ``words`` is ``threshold`` (above zero) or more."""
     for tag, i1, i2, j1, j2 in opcodes([key(x) for x in old], [key(x) for x in new]):
         if tag == "equal":
             yield from zip(old[i1:i2], new[j1:j2], strict=True)
@@ -301,19 +318,23 @@ def align(
         elif tag == "insert":
             yield from ((None, item) for item in new[j1:j2])
         else:
-            yield from _pair_similar(old[i1:i2], new[j1:j2], similarity, threshold)
+            yield from _pair_similar(old[i1:i2], new[j1:j2], words, threshold)
 
 
 def _pair_similar(
-    old: Sequence[T], new: Sequence[T], similarity: Callable[[T, T], float], threshold: float
+    old: Sequence[T], new: Sequence[T], words: Callable[[T], frozenset[str]], threshold: float
 ) -> Iterator[tuple[T | None, T | None]]:
     """Pair in order each old item with the most similar new item ahead of the last pairing."""
     start = 0
     for item in old:
         window = range(start, min(len(new), start + _PAIRING_WINDOW))
         best, best_score = -1, threshold
+        item_words = words(item)
         for index in window:
-            score = similarity(item, new[index])
+            other = words(new[index])
+            if not _may_reach(item_words, other, best_score):
+                continue
+            score = _jaccard(item_words, other)
             if score >= best_score:
                 best, best_score = index, score
         if best < 0:
