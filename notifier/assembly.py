@@ -75,6 +75,7 @@ class _Assembler:
         self.sources: list[SectionSource] = []
         self.heading = _NO_SECTION  # text, level, anchor and path of the open section
         self.opened: Heading | None = None
+        self.anchor_base = ""  # of the open section's heading
         self.blocks: list[Block] = []
         # The elements of the open section, while it is made of whole elements.
         self.contents: list[ElementContent] | None = None
@@ -108,12 +109,13 @@ class _Assembler:
         if source is None:
             return 0
         section = source.section
-        self._close()
+        if self.heading is not _NO_SECTION or self.blocks:
+            self._close()
         self._pop_to(section.level)
         if (
             tuple(self.titles) != section.path
             # The headings before may have taken (or left) the base of its anchor, or a "_1".
-            or free_anchor(anchor_base(section.heading), self.anchors) != section.anchor
+            or free_anchor(source.anchor_base, self.anchors) != section.anchor
         ):
             return 0
         self._push(section.level, section.heading, section.anchor)
@@ -148,7 +150,8 @@ class _Assembler:
         self._close()
         self._pop_to(item.level)
         path = tuple(self.titles)
-        anchor = free_anchor(anchor_base(item.text), self.anchors)
+        self.anchor_base = anchor_base(item.text)
+        anchor = free_anchor(self.anchor_base, self.anchors)
         self._push(item.level, item.text, anchor)
         self.opened = Heading(item.level, item.text, anchor)
         self.headings.append(self.opened)
@@ -173,7 +176,9 @@ class _Assembler:
                 section = self.preamble = self._same_preamble(section)
             self.sections.append(section)
             if self.contents is not None and self.opened is not None:
-                self.sources.append(SectionSource(section, self.opened, tuple(self.contents)))
+                self.sources.append(
+                    SectionSource(section, self.opened, tuple(self.contents), self.anchor_base)
+                )
         self.heading, self.opened, self.contents, self.blocks = _NO_SECTION, None, None, []
 
     def finish(self) -> Assembly:

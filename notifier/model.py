@@ -242,6 +242,7 @@ class SectionSource:
     section: Section
     heading: Heading
     contents: tuple[ElementContent, ...]
+    anchor_base: str  # its heading's anchor where no heading before has taken it
 
 
 @dataclass(frozen=True)
