@@ -70,7 +70,7 @@ def _is_number(token: str) -> bool:
 
 def snippet(text: str, limit: int = 14) -> str:
     """The start of ``text``, at most ``limit`` words."""
-    parts = text.split()
+    parts = text.split(None, limit)  # the rest in one piece: a block may be a page long
     return " ".join(parts[:limit]) + (" …" if len(parts) > limit else "")
 
 
@@ -109,7 +109,9 @@ class Classifier:
         assert section is not None
         added = change.kind is ChangeKind.SECTION_ADDED
         verdicts = [
-            self._added_text(section.title, block.text, block.kind, section.heading, added)
+            self._added_text(
+                section.title, block.text, block.sentences, block.kind, section.heading, added
+            )
             for block in section.blocks
         ]
         verb = "added" if added else "removed"
@@ -125,23 +127,35 @@ class Classifier:
             )
         if change.old_text is None or change.new_text is None:
             added = change.old_text is None
-            text = change.new_text if added else change.old_text
+            text = (change.new_text if added else change.old_text) or ""
+            # A block keeps its sentences (a version's set of sentences was made of them).
+            block = (
+                (change.new if added else change.old) if isinstance(change, BlockChange) else None
+            )
+            parts = block.sentences if block is not None else sentences(text)
             return self._added_text(
-                change.section, text or "", change.block_kind, change.topic_heading, added
+                change.section, text, parts, change.block_kind, change.topic_heading, added
             )
         return self._modified(
             change.section, change.old_text, change.new_text, change.words, change.topic_heading
         )
 
     def _added_text(
-        self, section: str, text: str, block_kind: str, heading: str, added: bool
+        self,
+        section: str,
+        text: str,
+        parts: Sequence[str],
+        block_kind: str,
+        heading: str,
+        added: bool,
     ) -> Assessment:
+        """An added or removed text (whose sentences are ``parts``)."""
         verb = "added" if added else "removed"
         quoted = f'{section}: {verb} "{snippet(text)}"'
         if DATE_LINE.match(text):
             return Assessment(NONE, (f"{quoted} (date line)",))
         elsewhere = self.old if added else self.new
-        if all(elsewhere.contains(sentence) for sentence in sentences(text)):
+        if all(elsewhere.contains(sentence) for sentence in parts):
             return Assessment(
                 EDITORIAL,
                 (
