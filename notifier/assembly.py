@@ -11,9 +11,7 @@ everything afresh, on every corpus pair and on random edits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import attrgetter
 
 from notifier.model import (
     Block,
@@ -23,13 +21,11 @@ from notifier.model import (
     Section,
     SectionSource,
     SourceMap,
-    SourceNode,
     anchor_base,
     free_anchor,
 )
 
 _NO_SECTION: tuple[str, int, str, tuple[str, ...]] = ("", 0, "", ())
-_CONTENT = attrgetter("content")
 
 
 @dataclass(frozen=True)
@@ -42,24 +38,36 @@ class Assembly:
     preamble: Section | None  # the blocks before the first heading, if any
 
 
-def assemble(nodes: Sequence[SourceNode], previous: SourceMap | None = None) -> Assembly:
-    """The sections of ``nodes``, taking the unchanged ones from ``previous``."""
+def assemble(contents: tuple[ElementContent, ...], previous: SourceMap | None = None) -> Assembly:
+    """The sections of the top-level elements holding ``contents``, taking the unchanged ones
+    from ``previous``."""
     assembler = _Assembler(previous)
-    index, count = 0, len(nodes)
+    index, count = 0, len(contents)
     while index < count:
-        content = nodes[index].content
+        content = contents[index]
         if not content.has_heading:
             assembler.add_blocks(content)
             index += 1
             continue
         if content.opens_one_section:
-            end = assembler.reuse(nodes, index)
+            end = assembler.reuse(contents, index)
             if end:
                 index = end
                 continue
         assembler.add(content)
         index += 1
     return assembler.finish()
+
+
+def _same_elements(
+    contents: tuple[ElementContent, ...], index: int, section: tuple[ElementContent, ...]
+) -> bool:
+    """Whether the elements from ``index`` on are the ones ``section`` was made of."""
+    end = index + len(section)
+    if contents[index:end] != section:
+        return False
+    # The section must end where it ended: at a heading, or at the end of the text.
+    return end == len(contents) or contents[end].opens_section
 
 
 class _Assembler:
@@ -102,10 +110,10 @@ class _Assembler:
             else:
                 self.blocks.append(item)
 
-    def reuse(self, nodes: Sequence[SourceNode], index: int) -> int:
-        """Take the previous version's section opened by ``nodes[index]`` if it is still the
-        same; where the nodes after it start (0: it is not the same)."""
-        source = self._same_source(nodes, index)
+    def reuse(self, contents: tuple[ElementContent, ...], index: int) -> int:
+        """Take the previous version's section opened by ``contents[index]`` if it is still
+        the same; where the elements after it start (0: it is not the same)."""
+        source = self._same_source(contents, index)
         if source is None:
             return 0
         section = source.section
@@ -124,27 +132,19 @@ class _Assembler:
         self.sources.append(source)
         return index + len(source.contents)
 
-    def _same_source(self, nodes: Sequence[SourceNode], index: int) -> SectionSource | None:
-        """The previous version's section made of the elements from ``nodes[index]`` on."""
-        opening = id(nodes[index].content)
+    def _same_source(
+        self, contents: tuple[ElementContent, ...], index: int
+    ) -> SectionSource | None:
+        """The previous version's section made of the elements from ``contents[index]`` on."""
+        opening = id(contents[index])
         source = self.previous_openings.get(opening)
-        if source is None or self._same_elements(nodes, index, source.contents):
+        if source is None or _same_elements(contents, index, source.contents):
             return source
         assert self.previous is not None  # it had a section
         for later in self.previous.later_sections_by_opening.get(opening, ()):
-            if self._same_elements(nodes, index, later.contents):
+            if _same_elements(contents, index, later.contents):
                 return later
         return None
-
-    @staticmethod
-    def _same_elements(
-        nodes: Sequence[SourceNode], index: int, contents: tuple[ElementContent, ...]
-    ) -> bool:
-        end = index + len(contents)
-        if end > len(nodes) or tuple(map(_CONTENT, nodes[index:end])) != contents:
-            return False
-        # The section must end where it ended: at a heading, or at the end of the text.
-        return end == len(nodes) or nodes[end].content.opens_section
 
     def _heading(self, item: HeadingMark, opener: ElementContent | None) -> None:
         self._close()

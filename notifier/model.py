@@ -140,11 +140,12 @@ class DocumentModel:
     @cached_property
     def links(self) -> tuple[Link, ...]:
         """Every link, with the line it is on (the checks need them; the diff does not)."""
-        nodes = self.source.nodes if self.source else ()
+        if self.source is None:
+            return ()
         return tuple(
             Link(link.target, link.text, node.line + line - 1)
-            for node in nodes
-            for line, link in node.content.links
+            for node, content in zip(self.source.nodes, self.source.contents, strict=True)
+            for line, link in content.links
         )
 
     @cached_property
@@ -154,8 +155,8 @@ class DocumentModel:
             return ()
         found = [
             RawHtml(raw.html, node.line + raw.line - 1, raw.unsafe)
-            for node in self.source.nodes
-            for raw in node.content.raw
+            for node, content in zip(self.source.nodes, self.source.contents, strict=True)
+            for raw in content.raw
         ]
         # markdown-it leaves javascript: links as plain text, so they are found in the source.
         body = self.source.data.decode("utf-8")
@@ -220,17 +221,18 @@ class ElementContent(NamedTuple):
 
 
 class SourceNode(NamedTuple):
-    """A top-level element of the source: byte range, first line and content.
+    """Where a top-level element of the source lies: byte range and lines (what it holds is
+    apart, in :attr:`SourceMap.contents`).
 
-    A named tuple, not a dataclass: every version makes hundreds of them (shifted copies of
-    the previous version's), and a tuple is made in a third of the time.
+    A named tuple of numbers, not a dataclass: every version makes hundreds of them (shifted
+    copies of the previous version's), a tuple is made in a third of the time, and the garbage
+    collector stops looking at a tuple of numbers once it has seen it.
     """
 
     start: int
     end: int
     line: int  # first line, from 1
     last_line: int  # line of the last byte
-    content: ElementContent
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,7 @@ class SourceMap:
     data: bytes
     signature: str
     nodes: tuple[SourceNode, ...]
+    contents: tuple[ElementContent, ...]  # what each node holds
     lines: list[bytes] = field(compare=False, repr=False)
     line_starts: list[int] = field(compare=False, repr=False)
     sections: tuple[SectionSource, ...] = field(default=(), compare=False, repr=False)

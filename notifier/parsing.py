@@ -27,6 +27,7 @@ import itertools
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -139,19 +140,28 @@ def parse_body(body: str, previous: DocumentModel | None = None) -> DocumentMode
     signature = hashlib.sha1(data).hexdigest() if _DEFINITION_MARK.search(body) else ""
     lines = data.split(b"\n")
     starts = _line_starts(lines)
-    text = SourceMap(data, signature, (), lines, starts)
-    nodes = None
+    text = SourceMap(data, signature, (), (), lines, starts)
+    elements = None
     source = previous.source if previous is not None else None
     if source is not None and not signature and not source.signature:
-        nodes = _relative_nodes(source, text)
-    if nodes is None:
-        nodes, _ = _parse_nodes(text, 0, len(data))
-    assembly = assemble(nodes, source)
+        elements = _relative_elements(source, text)
+    if elements is None:
+        elements = _Elements([], [])
+        _parse_nodes(text, 0, len(data), elements)
+    contents = tuple(elements.contents)
+    assembly = assemble(contents, source)
     model = DocumentModel(
         assembly.sections,
         assembly.headings,
         SourceMap(
-            data, signature, tuple(nodes), lines, starts, assembly.sources, assembly.preamble
+            data,
+            signature,
+            tuple(elements.nodes),
+            contents,
+            lines,
+            starts,
+            assembly.sources,
+            assembly.preamble,
         ),
     )
     _models[key] = (body, model)
@@ -167,23 +177,40 @@ def _model_key(body: str) -> tuple[int, str, str]:
     return (len(body), body[:64], body[-64:])
 
 
-def _parse_nodes(
-    text: SourceMap, start: int, end: int, stop: int | None = None
-) -> tuple[list[SourceNode], int | None]:
-    """Parse ``text.data[start:end]`` (both at line starts) into top-level source nodes.
+@dataclass(frozen=True)
+class _Elements:
+    """Top-level elements in order: where each lies, and (apart, shared between versions)
+    what each holds."""
 
-    With ``stop``, only the nodes that start before it are read; also returned is the offset
-    where the first node at or after ``stop`` starts (None: no such node).
+    nodes: list[SourceNode]
+    contents: list[ElementContent]
+
+    def extend(self, other: _Elements) -> None:
+        """Append ``other``'s elements."""
+        self.nodes.extend(other.nodes)
+        self.contents.extend(other.contents)
+
+
+def _parse_nodes(
+    text: SourceMap, start: int, end: int, into: _Elements, stop: int | None = None
+) -> int | None:
+    """Parse ``text.data[start:end]`` (both at line starts) into top-level elements, appended
+    to ``into``.
+
+    With ``stop``, only the elements that start before it are read; returned is the offset
+    where the first element at or after ``stop`` starts (None: no such element).
     """
     window = text.data[start:end]
     starts = text.line_starts
     if len(_contents) > _CONTENT_CACHE_LIMIT:
         _contents.clear()
-    nodes: list[SourceNode] = []
+    nodes, contents = into.nodes, into.contents
     for node in _units(_tree(window.decode("utf-8"), text.line_starts, start)):
+        node_start: int
+        node_end: int
         node_start, node_end = node.srcmap
         if stop is not None and start + node_start >= stop:
-            return nodes, start + node_start
+            return start + node_start
         # Line of an offset: how many lines start at or before it.
         line = bisect.bisect_right(starts, start + node_start)
         key = (node.name, window[node_start:node_end], text.signature)
@@ -193,8 +220,9 @@ def _parse_nodes(
                 window, starts, start, line, text.signature
             ).read(node)
         last_line = bisect.bisect_right(starts, start + max(node_start, node_end - 1))
-        nodes.append(SourceNode(start + node_start, start + node_end, line, last_line, content))
-    return nodes, None
+        nodes.append(SourceNode(start + node_start, start + node_end, line, last_line))
+        contents.append(content)
+    return None
 
 
 def _units(root: Any) -> Iterator[Any]:
@@ -207,11 +235,11 @@ def _units(root: Any) -> Iterator[Any]:
             yield node
 
 
-def _relative_nodes(previous: SourceMap, new: SourceMap) -> list[SourceNode] | None:
-    """The nodes of ``new`` (whose own nodes are not known yet) computed from the previous
-    version's (None: parse it all)."""
+def _relative_elements(previous: SourceMap, new: SourceMap) -> _Elements | None:
+    """The elements of ``new`` (whose own elements are not known yet) computed from the
+    previous version's (None: parse it all)."""
     if previous.data == new.data:
-        return list(previous.nodes)
+        return _Elements(list(previous.nodes), list(previous.contents))
     relative = _RelativeParse(previous, new)
     return relative.run() if relative.worthwhile() else None
 
@@ -228,6 +256,7 @@ class _RelativeParse:
 
     def __init__(self, previous: SourceMap, new: SourceMap) -> None:
         self.old_nodes = previous.nodes
+        self.old_contents = previous.contents
         self.text = new
         old_lines, new_lines = previous.lines, new.lines
         self.old_starts = previous.line_starts
@@ -260,10 +289,10 @@ class _RelativeParse:
         run = self.run_of[old_line]
         return None if run < 0 else old_line + self.shift[run]
 
-    def run(self) -> list[SourceNode]:
-        """Every top-level node of the new version, reused or parsed."""
+    def run(self) -> _Elements:
+        """Every top-level element of the new version, reused or parsed."""
         nodes = self.old_nodes
-        result: list[SourceNode] = []
+        result = _Elements([], [])
         synced = self._unchanged_opening()
         index = 0
         while index < len(nodes):
@@ -274,9 +303,8 @@ class _RelativeParse:
             if line is not None:
                 start = self.new_starts[line]
             else:  # after the last node kept, from the next line
-                start = self.new_starts[result[-1].last_line] if result else 0
-            window, index = self._window(start, index)
-            result += window
+                start = self.new_starts[result.nodes[-1].last_line] if result.nodes else 0
+            index = self._window(start, index, result)
             synced = True
         return result
 
@@ -300,22 +328,24 @@ class _RelativeParse:
         run = self.run_of[first]
         return run >= 0 and self.run_of[last] == run
 
-    def _window(self, start: int, index: int) -> tuple[list[SourceNode], int]:
-        """Parse from ``start`` until an element starts where an old element started."""
+    def _window(self, start: int, index: int, result: _Elements) -> int:
+        """Parse from ``start`` until an element starts where an old element started; append
+        what was parsed to ``result`` and return the index of that old element."""
         attempts = 0
         for candidate in range(index + 1, len(self.old_nodes)):
             sync = self._sync_offset(candidate)
             if sync is None or sync <= start:
                 continue
             end = self._window_end(candidate)
-            parsed, following = _parse_nodes(self.text, start, end, stop=sync)
-            if following == sync:
-                return parsed, candidate
+            parsed = _Elements([], [])
+            if _parse_nodes(self.text, start, end, parsed, stop=sync) == sync:
+                result.extend(parsed)
+                return candidate
             attempts += 1
             if attempts >= _SYNC_ATTEMPTS:
                 break
-        nodes, _ = _parse_nodes(self.text, start, len(self.text.data))
-        return nodes, len(self.old_nodes)
+        _parse_nodes(self.text, start, len(self.text.data), result)
+        return len(self.old_nodes)
 
     def _sync_offset(self, index: int) -> int | None:
         node = self.old_nodes[index]
@@ -334,7 +364,7 @@ class _RelativeParse:
         end_line = first + min(node.last_line - node.line, 2) + 2
         return self.new_starts[min(end_line, len(self.new_starts) - 1)]
 
-    def _reuse(self, index: int, result: list[SourceNode]) -> int:
+    def _reuse(self, index: int, result: _Elements) -> int:
         """Append the old nodes reusable from ``index`` (itself reusable) on: those up to the
         first whose closing lines (see ``_reusable``) go past ``index``'s unchanged run, so one
         shift for all; return the index of the first node not reused."""
@@ -351,14 +381,17 @@ class _RelativeParse:
         lines = self.shift[run]
         offset = self.new_starts[first + lines] - self.old_starts[first]
         if lines == 0 and offset == 0:
-            result += nodes[index:end]
+            result.nodes.extend(nodes[index:end])
         else:
             # A named tuple made through tuple.__new__: a third faster than through its class,
             # for the thousands of nodes a version shifts.
-            result += [
-                _tuple(SourceNode, (start + offset, stop + offset, at + lines, last + lines, c))
-                for start, stop, at, last, c in nodes[index:end]
-            ]
+            result.nodes.extend(
+                [
+                    _tuple(SourceNode, (start + offset, stop + offset, at + lines, last + lines))
+                    for start, stop, at, last in nodes[index:end]
+                ]
+            )
+        result.contents.extend(self.old_contents[index:end])
         return end
 
 

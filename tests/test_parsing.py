@@ -32,7 +32,10 @@ def relative_parse(old: str, new: str) -> DocumentModel:
 def same(a: DocumentModel, b: DocumentModel) -> bool:
     nodes = [(n.start, n.end, n.line, n.last_line) for n in a.source.nodes]  # type: ignore[union-attr]
     other = [(n.start, n.end, n.line, n.last_line) for n in b.source.nodes]  # type: ignore[union-attr]
-    return a == b and nodes == other and a.links == b.links and a.raw_html == b.raw_html
+    contents = a.source.contents == b.source.contents  # type: ignore[union-attr]
+    return (
+        a == b and nodes == other and contents and a.links == b.links and a.raw_html == b.raw_html
+    )
 
 
 def test_relative_parse_equals_full_parse_on_every_corpus_pair() -> None:
