@@ -195,16 +195,16 @@ class Classifier:
             return Assessment(EDITORIAL, (f"{quote} ({what} only)",))
         if _pointer(old) and _pointer(new):
             return Assessment(EDITORIAL, (f"{quote} (points the reader to more information)",))
-        material = self._material_signals(old, new, ops, deleted, inserted)
+        spelling = _spelling_only(ops)
+        # A corrected typo may turn a word into a topic term; it changes nothing.
+        material = [] if spelling else self._material_signals(old, new, ops, deleted, inserted)
         if material:
             return Assessment(MATERIAL, tuple(f"{quote} ({why})" for why in material))
-        return Assessment(EDITORIAL, (f"{quote} ({self._editorial_kind(ops)})",))
+        return Assessment(EDITORIAL, (f"{quote} ({self._editorial_kind(ops, spelling)})",))
 
     def _material_signals(
         self, old: str, new: str, ops: Sequence[WordOp], deleted: list[str], inserted: list[str]
     ) -> list[str]:
-        if self._spelling_only(ops):
-            return []  # a corrected typo may turn a word into a topic term; it changes nothing
         reasons = []
         numbers = self._number_change(old, new, ops, deleted, inserted)
         if numbers:
@@ -245,19 +245,10 @@ class Classifier:
                 reasons.append(f"{topic}: {', '.join(parts)}")
         return reasons
 
-    def _spelling_only(self, ops: Sequence[WordOp]) -> bool:
-        changed = [op for op in ops if op.op != "equal"]
-        return bool(changed) and all(
-            op.op == "replace"
-            and len(op.old) == len(op.new)
-            and all(_similar_spelling(a, b) for a, b in zip(op.old, op.new, strict=True))
-            for op in changed
-        )
-
-    def _editorial_kind(self, ops: Sequence[WordOp]) -> str:
+    def _editorial_kind(self, ops: Sequence[WordOp], spelling: bool) -> str:
         if _cross_reference_only(ops):
             return "cross-reference updated"
-        if self._spelling_only(ops):
+        if spelling:
             return "spelling"
         if self._product_rename(ops):
             return "product name changed"
@@ -298,11 +289,26 @@ def _modal_reason(old: Counter[str], new: Counter[str]) -> str:
     return f"{kind}: {' '.join(removed) or '(none)'} -> {' '.join(added) or '(none)'}"
 
 
+def _spelling_only(ops: Sequence[WordOp]) -> bool:
+    """Every change replaces words by words spelt nearly alike."""
+    changed = [op for op in ops if op.op != "equal"]
+    return bool(changed) and all(
+        op.op == "replace"
+        and len(op.old) == len(op.new)
+        and all(_similar_spelling(a, b) for a, b in zip(op.old, op.new, strict=True))
+        for op in changed
+    )
+
+
 def _similar_spelling(a: str, b: str) -> bool:
     a, b = a.casefold(), b.casefold()
     if a == b:
         return True
     if _is_number(a) or _is_number(b) or a in MODALS or b in MODALS:
+        return False
+    # The ratio is at most twice the shorter length over both (SequenceMatcher's
+    # real_quick_ratio, computed alike): most pairs of words are ruled out before matching.
+    if 2.0 * min(len(a), len(b)) / (len(a) + len(b)) < _SPELLING_SIMILARITY:
         return False
     return SequenceMatcher(None, a, b).ratio() >= _SPELLING_SIMILARITY
 
@@ -351,7 +357,7 @@ def _quote_change(ops: Sequence[WordOp], context: int = 3) -> str:
     after = _context(ops[last + 1].old if last + 1 < len(ops) else (), context, leading=False)
     old = [*before, *(t for op in ops[first : last + 1] for t in op.old), *after]
     new = [*before, *(t for op in ops[first : last + 1] for t in op.new), *after]
-    return f'"{_clip(detokenize(old))}" -> "{_clip(detokenize(new))}"'
+    return f'"{_clipped(old)}" -> "{_clipped(new)}"'
 
 
 def _context(words: tuple[str, ...], count: int, *, leading: bool) -> list[str]:
@@ -364,5 +370,8 @@ def _context(words: tuple[str, ...], count: int, *, leading: bool) -> list[str]:
     return picked[::-1] if leading else picked
 
 
-def _clip(text: str, limit: int = 120) -> str:
+def _clipped(tokens: Sequence[str], limit: int = 120) -> str:
+    # The tokens past the limit cannot show (each adds a character or more), so they are not
+    # joined: a change may replace a whole page.
+    text = detokenize(tokens[: limit + 1])
     return text if len(text) <= limit else text[: limit - 1] + "…"
