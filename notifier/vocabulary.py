@@ -231,8 +231,9 @@ class Vocabulary:
 
     def _find(self, text: str) -> dict[str, list[str]]:
         # Only words that start a term are looked at; the longest term wins where terms overlap.
-        words = findall_between_spaces(_WORD, text.casefold())
-        if "'" in text or "\u2019" in text:
+        folded = text.casefold()
+        words = findall_between_spaces(_WORD, folded)
+        if any(mark in folded for mark in _POSSESSIVE):  # not for every "don't"
             words = [w[:-2] if w.endswith(_POSSESSIVE) else w for w in words]
         owners, sizes = self._topics_of_term, self._term_sizes
         found: dict[str, list[str]] = {}
