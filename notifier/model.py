@@ -291,6 +291,10 @@ def normalise_inline(text: str) -> str:
             text = unicodedata.normalize("NFC", text)
         # A regular expression finds the few characters to replace much faster than translate.
         text = _INVISIBLE_DIFFERENCE.sub(lambda match: _VISIBLE_FORM[match.group()], text)
+    # Most text is spaced already: checked in C (every space but " " is unprintable), it is
+    # kept as it is rather than split into words and joined again.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     return " ".join(text.split())
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from notifier.model import _VISIBLE_FORM, normalise_inline
 from notifier.text import _TOKEN, findall_between_spaces, tokens
 from notifier.vocabulary import _WORD
 
@@ -40,3 +42,14 @@ def test_tokens_keep_inner_punctuation() -> None:
         ".",
         "snake_case",
     )
+
+
+# Quotes, spaces and zero-width characters a reader cannot tell apart, a combining accent.
+INVISIBLE = st.text(alphabet="a \u2019\u201c\u00a0\u200b\u00ad\u2028e\u0301\t\n", max_size=30)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(text=TEXT | INVISIBLE)
+def test_normalise_inline_collapses_every_space_and_maps_invisible_differences(text: str) -> None:
+    visible = "".join(_VISIBLE_FORM.get(c, c) for c in unicodedata.normalize("NFC", text))
+    assert normalise_inline(text) == " ".join(visible.split())
