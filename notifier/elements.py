@@ -111,11 +111,12 @@ class ElementReader:
         inline: list[Any] = []
         nested: list[Any] = []
         for child in item.children:
-            if child.name == "paragraph":
+            name = child.name  # made anew at each access, as every attribute of a node
+            if name == "paragraph":
                 inline.extend([*child.children, _SPACE])
-            elif child.name in _NESTED_IN_ITEM:
+            elif name in _NESTED_IN_ITEM:
                 nested.append(child)
-            elif child.name in _BLOCKS_IN_ITEM_TEXT:
+            elif name in _BLOCKS_IN_ITEM_TEXT:
                 # A tight list has no paragraph nodes: without the spaces, "- a\n  # H" would
                 # read "aH" there and "a H" in a loose list.
                 inline.extend([_SPACE, child, _SPACE])

@@ -229,10 +229,12 @@ def _units(root: Any) -> Iterator[Any]:
     """The units a new version reuses from the previous one: top-level elements, and each item
     of a top-level list on its own (a whole policy may be one long numbered list)."""
     for node in root.children:
-        if node.name in _LISTS and all(item.srcmap for item in node.children):
-            yield from node.children
-        else:
-            yield node
+        if node.name in _LISTS:
+            items = node.children  # a new list at each access, as every attribute of a node
+            if all(item.srcmap for item in items):
+                yield from items
+                continue
+        yield node
 
 
 def _relative_elements(previous: SourceMap, new: SourceMap) -> _Elements | None:
