@@ -88,7 +88,10 @@ def decode_policy(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
             line,
         )
         return None, [problem]
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n"), []
+    text = text.removeprefix("\ufeff")
+    if "\r" in text:  # a one-character search is many times faster than replace's
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, []
 
 
 def parse_policy(data: bytes, path: str) -> PolicyParse:
