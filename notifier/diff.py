@@ -329,7 +329,7 @@ def _pair_similar(
     for item in old:
         window = range(start, min(len(new), start + _PAIRING_WINDOW))
         best, best_score = -1, threshold
-        item_words = words(item)
+        item_words = words(item) if window else frozenset()
         for index in window:
             other = words(new[index])
             if not _may_reach(item_words, other, best_score):
