@@ -236,10 +236,15 @@ class Classifier:
     def _topic_terms_changed(self, old: str, new: str) -> list[str]:
         before = self.vocabulary.topics_in(old)
         after = self.vocabulary.topics_in(new)
+        if before == after:  # the usual case: the same terms, in the same order
+            return []
         reasons = []
         for topic in sorted(set(before) | set(after)):
-            gained = Counter(after.get(topic, [])) - Counter(before.get(topic, []))
-            lost = Counter(before.get(topic, [])) - Counter(after.get(topic, []))
+            old_terms, new_terms = before.get(topic, []), after.get(topic, [])
+            if old_terms == new_terms:
+                continue
+            gained = Counter(new_terms) - Counter(old_terms)
+            lost = Counter(old_terms) - Counter(new_terms)
             parts = [f"adds '{t}'" for t in gained] + [f"removes '{t}'" for t in lost]
             if parts:
                 reasons.append(f"{topic}: {', '.join(parts)}")
