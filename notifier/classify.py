@@ -10,7 +10,7 @@ and link targets are editorial or none. Every reason quotes the words that trigg
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -209,18 +209,19 @@ class Classifier:
         numbers = self._number_change(old, new, ops, deleted, inserted)
         if numbers:
             reasons.append(numbers)
-        old_modals = Counter(t.casefold() for t in deleted if t.casefold() in MODALS)
-        new_modals = Counter(t.casefold() for t in inserted if t.casefold() in MODALS)
-        if old_modals != new_modals:
-            reasons.append(_modal_reason(old_modals, new_modals))
+        # Compared sorted, as multisets: Counters are made only for a reason to give.
+        old_modals = [word for word in map(str.casefold, deleted) if word in MODALS]
+        new_modals = [word for word in map(str.casefold, inserted) if word in MODALS]
+        if sorted(old_modals) != sorted(new_modals):
+            reasons.append(_modal_reason(Counter(old_modals), Counter(new_modals)))
         reasons += self._topic_terms_changed(old, new)
         return reasons
 
     def _number_change(
         self, old: str, new: str, ops: Sequence[WordOp], deleted: list[str], inserted: list[str]
     ) -> str | None:
-        old_numbers = Counter(t.casefold() for t in deleted if _is_number(t))
-        new_numbers = Counter(t.casefold() for t in inserted if _is_number(t))
+        old_numbers = sorted(t.casefold() for t in deleted if _is_number(t))
+        new_numbers = sorted(t.casefold() for t in inserted if _is_number(t))
         if old_numbers == new_numbers or _cross_reference_only(ops):
             return None
         if CONTACT.search(old) or CONTACT.search(new):
@@ -321,10 +322,10 @@ def _similar_spelling(a: str, b: str) -> bool:
 def _cross_reference_only(ops: Sequence[WordOp]) -> bool:
     """Every change is a short label just after "Section", "clause", "§" ("Section B (4)")."""
     changed = False
-    previous: list[str] = []
+    previous: deque[str] = deque(maxlen=3)  # the words before the change
     for op in ops:
         if op.op != "equal":
-            near = {token.casefold() for token in previous[-3:]}
+            near = {token.casefold() for token in previous}
             short = all(len(token) <= 4 for token in (*op.old, *op.new))
             if not (
                 op.op == "replace"
@@ -356,8 +357,8 @@ def _units_next_to_changed_numbers(ops: Sequence[WordOp]) -> set[str]:
 
 def _quote_change(ops: Sequence[WordOp], context: int = 3) -> str:
     """``"old words" -> "new words"`` around the changes, with a little context."""
-    first = next(i for i, op in enumerate(ops) if op.op != "equal")
-    last = max(i for i, op in enumerate(ops) if op.op != "equal")
+    changed = [i for i, op in enumerate(ops) if op.op != "equal"]
+    first, last = changed[0], changed[-1]
     before = _context(ops[first - 1].old if first else (), context, leading=True)
     after = _context(ops[last + 1].old if last + 1 < len(ops) else (), context, leading=False)
     old = [*before, *(t for op in ops[first : last + 1] for t in op.old), *after]
