@@ -161,6 +161,9 @@ CONTACT = re.compile(
 
 _WORD = re.compile("\\w[\\w'\u2019-]*|[$\u20ac\u00a3\u00a7]")
 _POSSESSIVE = ("'s", "\u2019s")
+# Punctuation no topic word holds (apostrophes and hyphens may be inside one, and currency and
+# section signs are words of their own).
+_WORD_EDGES = '.,;:!?()[]{}"\u201c\u201d*/<>'
 _MEMO_LIMIT = 20_000
 
 
@@ -232,7 +235,7 @@ class Vocabulary:
     def _find(self, text: str) -> dict[str, list[str]]:
         # Only words that start a term are looked at; the longest term wins where terms overlap.
         folded = text.casefold()
-        words = findall_between_spaces(_WORD, folded)
+        words = findall_between_spaces(_WORD, folded, _WORD_EDGES)
         if any(mark in folded for mark in _POSSESSIVE):  # not for every "don't"
             words = [w[:-2] if w.endswith(_POSSESSIVE) else w for w in words]
         owners, sizes = self._topics_of_term, self._term_sizes

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from notifier.model import _VISIBLE_FORM, normalise_inline
 from notifier.text import _TOKEN, findall_between_spaces, tokens
-from notifier.vocabulary import _WORD
+from notifier.vocabulary import _WORD, _WORD_EDGES
 
 # Letters and digits of several scripts (and a superscript digit, a letter of \w that is no
 # ASCII), the punctuation the patterns treat apart, and the many kinds of space.
@@ -26,6 +26,14 @@ TEXT = st.text(
 @given(text=TEXT)
 def test_findall_between_spaces_is_findall(pattern: re.Pattern[str], text: str) -> None:
     assert findall_between_spaces(pattern, text) == pattern.findall(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=TEXT | st.text(alphabet="ab1_.,;:!?()[]{}\"\u201c\u201d*/<>'\u2019-$\u00a7 ", max_size=30)
+)
+def test_topic_words_between_spaces_and_edges_are_findall(text: str) -> None:
+    assert findall_between_spaces(_WORD, text, _WORD_EDGES) == _WORD.findall(text)
 
 
 def test_tokens_keep_inner_punctuation() -> None:
