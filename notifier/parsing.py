@@ -47,7 +47,10 @@ from notifier.model import (
 
 _LISTS = frozenset({"bullet_list", "ordered_list"})
 _CONTENT_CACHE_LIMIT = 50_000
-_MODEL_CACHE_SIZE = 16
+# Enough for a history compared one pair after another (each version is compared twice, with
+# the one before and the one after it). A model kept longer lives through more of the cyclic
+# collector's passes: four instead of sixteen made a pass over the corpus 3% faster.
+_MODEL_CACHE_SIZE = 4
 _SYNC_ATTEMPTS = 3
 _tuple = tuple.__new__
 # What a link reference definition holds ("[label]: url"). A regular expression finds it three
