@@ -40,7 +40,7 @@ from notifier.diff import (
 from notifier.frontmatter import ChangeClass
 from notifier.model import DocumentModel
 from notifier.parsing import parse_body
-from notifier.policy import split_front_matter
+from notifier.policy import lf_line_ends, split_front_matter
 from notifier.text import tokens
 from notifier.vocabulary import Vocabulary
 
@@ -188,9 +188,7 @@ def _classified(change: Change, assessment: Assessment) -> ClassifiedChange:
 
 
 def _split(text: str) -> tuple[str | None, str]:
-    text = text.removeprefix("\ufeff")
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = lf_line_ends(text)
     split = split_front_matter(text)
     return (None, text) if split is None else (split[0], split[1])
 

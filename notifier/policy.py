@@ -59,12 +59,20 @@ def doc_id_for(path: str) -> str:
     return PurePosixPath(path).stem
 
 
+def lf_line_ends(text: str) -> str:
+    """``text`` without a byte-order mark, with LF line ends (CRLF and CR rewritten)."""
+    text = text.removeprefix("\ufeff")
+    if "\r" in text:  # a one-character search is many times faster than replace's
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
 def normalise_text(text: str) -> str:
     """Text as published: no BOM, LF line ends, no trailing spaces, one final newline.
 
     The content hash is computed over this form, so anyone can recompute it from the file.
     """
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = lf_line_ends(text)
     lines = [line.rstrip() for line in text.split("\n")]
     return "\n".join(lines).strip("\n") + "\n"
 
@@ -88,10 +96,7 @@ def decode_policy(data: bytes, path: str) -> tuple[str | None, list[Problem]]:
             line,
         )
         return None, [problem]
-    text = text.removeprefix("\ufeff")
-    if "\r" in text:  # a one-character search is many times faster than replace's
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text, []
+    return lf_line_ends(text), []
 
 
 def parse_policy(data: bytes, path: str) -> PolicyParse:
